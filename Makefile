@@ -1,0 +1,58 @@
+# Every target sets itself up: a fresh machine needs only Python 3.11+ and make.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+ENV ?=
+
+export PIPENV_VENV_IN_PROJECT := 1
+export PIPENV_VERBOSITY := -1
+export PIPENV_NOSPIN := 1
+export PIPENV_IGNORE_VIRTUALENVS := 1
+
+TOOLS := .tools
+PIPENV_VENV := $(TOOLS)/pipenv
+PIPENV := $(PIPENV_VENV)/bin/pipenv
+VENV := .venv
+PY := $(VENV)/bin/python
+SYNCED := $(VENV)/.synced
+
+# The package index: PIP_INDEX_URL when set, otherwise pip's own default. Read
+# from pip at run time so that no registry host is written into this repository
+# (the Pipfile and Pipfile.lock name only this variable).
+PLATFORM_PYPI_URL ?= $(shell $(PYTHON) -c 'import os; from pip._internal.models.index import PyPI; print(os.environ.get("PIP_INDEX_URL") or PyPI.simple_url)')
+export PLATFORM_PYPI_URL
+
+.PHONY: help setup synth test lint bench clean
+help:
+	@echo "make synth   set up, synthesize every environment into cdktf.out/, print a summary"
+	@echo "make test    set up, run every test"
+	@echo "make lint    ruff and mypy"
+	@echo "make bench   full synth time with lazy vs eager provider loading"
+
+$(PIPENV):
+	$(PYTHON) -m venv $(PIPENV_VENV)
+	$(PIPENV_VENV)/bin/pip install --quiet 'pipenv==2026.10.3'
+
+$(SYNCED): Pipfile Pipfile.lock | $(PIPENV)
+	$(PIPENV) --python $(PYTHON) sync --dev
+	touch $@
+
+setup: $(SYNCED)
+
+synth: setup
+	$(PY) main.py
+	$(PY) -m tools.summary cdktf.out
+
+test: setup
+	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+bench: setup
+	$(PY) -m tools.bench
+
+clean:
+	rm -rf cdktf.out .cdktf.out-* .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,289 @@
+"""Typed schema of one environment file.
+
+Every model is frozen and forbids unknown keys, so a typo in a key is an error
+rather than a silently ignored setting. Checks that need several fields (the IP
+plan fitting the VPC, production-only rules) live in validators here, so a bad
+file fails before any construct is built.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from enum import Enum
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from modules.subnet_plan import SubnetPlan, SubnetPlanError, plan_subnets
+
+# CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
+# 0 ("never expire") is left out on purpose: every log group gets a retention.
+CLOUDWATCH_RETENTION_DAYS: tuple[int, ...] = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)
+
+# Kubernetes versions this project is tested against; EKS versions outside this
+# set are refused rather than guessed at.
+SUPPORTED_KUBERNETES_VERSIONS: tuple[str, ...] = ("1.32", "1.33", "1.34", "1.35")
+
+CONTROL_PLANE_LOG_TYPES: tuple[str, ...] = (
+    "api", "audit", "authenticator", "controllerManager", "scheduler",
+)
+
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_IAM_PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|user|assumed-role)/[\w+=,.@/-]+$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+class FieldError(ValueError):
+    """A rule spanning several fields; `field` (dotted, relative to the model that
+    raised it) tells the loader which setting to name in its one-line message."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _ipv4_network(value: str) -> str:
+    try:
+        net = ipaddress.IPv4Network(value, strict=True)
+    except ValueError as err:
+        raise ValueError(f"'{value}' is not a valid IPv4 network ({err})") from None
+    return str(net)
+
+
+def _account_id(value: str) -> str:
+    if not _ACCOUNT_ID.match(value):
+        raise ValueError(f"'{value}' is not an AWS account id (12 digits)")
+    return value
+
+
+def _retention(value: int) -> int:
+    if value not in CLOUDWATCH_RETENTION_DAYS:
+        allowed = ", ".join(str(v) for v in CLOUDWATCH_RETENTION_DAYS)
+        raise ValueError(f"{value} days is not a retention CloudWatch Logs accepts ({allowed})")
+    return value
+
+
+def _pattern(regex: re.Pattern[str], what: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if not regex.match(value):
+            raise ValueError(f"'{value}' is not {what}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _kubernetes_version(value: str) -> str:
+    if value not in SUPPORTED_KUBERNETES_VERSIONS:
+        raise ValueError(f"'{value}' is not a supported version ({', '.join(SUPPORTED_KUBERNETES_VERSIONS)})")
+    return value
+
+
+def _principal_arn(value: str) -> str:
+    if not _IAM_PRINCIPAL_ARN.match(value):
+        raise ValueError(f"'{value}' is not an IAM role or user ARN")
+    return value
+
+
+Ipv4Cidr = Annotated[str, AfterValidator(_ipv4_network)]
+AccountId = Annotated[str, AfterValidator(_account_id)]
+RetentionDays = Annotated[int, AfterValidator(_retention)]
+PrincipalArn = Annotated[str, AfterValidator(_principal_arn)]
+PrefixLength = Annotated[int, Field(ge=16, le=28)]
+PositiveInt = Annotated[int, Field(gt=0)]
+DnsLabel = Annotated[str, _pattern(_DNS_LABEL, "a DNS label (lower-case letters, digits, '-')")]
+Region = Annotated[str, _pattern(_REGION, "an AWS region name (e.g. eu-west-1)")]
+BucketName = Annotated[str, _pattern(_BUCKET, "a valid S3 bucket name")]
+Email = Annotated[str, _pattern(_EMAIL, "an e-mail address")]
+KubernetesVersion = Annotated[str, AfterValidator(_kubernetes_version)]
+
+
+class NatStrategy(str, Enum):
+    SINGLE = "single"    # one NAT gateway: cheaper, one AZ's outage cuts egress for all
+    PER_AZ = "per_az"    # one per AZ: the production choice
+
+
+class Aws(Frozen):
+    region: Region
+    account_id: AccountId | None = None
+
+
+class State(Frozen):
+    bucket: BucketName
+
+
+class SubnetSizes(Frozen):
+    """Prefix lengths per tier; the CIDRs themselves are computed, never typed."""
+
+    public: PrefixLength = 24
+    private: PrefixLength = 19
+    intra: PrefixLength = 28
+
+
+class SecondaryCidr(Frozen):
+    """Secondary VPC CIDR for VPC CNI custom networking (pods off the node subnets)."""
+
+    cidr: Ipv4Cidr = "100.64.0.0/16"
+    pod_subnet_prefix: PrefixLength = 18
+
+
+class FlowLogs(Frozen):
+    retention_days: RetentionDays = 30
+    traffic_type: Literal["ALL", "ACCEPT", "REJECT"] = "ALL"
+
+
+class Network(Frozen):
+    vpc_cidr: Ipv4Cidr
+    az_count: Annotated[int, Field(ge=2, le=6)] = 3
+    subnet_sizes: SubnetSizes = SubnetSizes()
+    nat: NatStrategy = NatStrategy.PER_AZ
+    flow_logs: FlowLogs = FlowLogs()
+    secondary_cidr: SecondaryCidr | None = None
+
+    def subnet_plan(self) -> SubnetPlan:
+        sizes, secondary = self.subnet_sizes, self.secondary_cidr
+        return plan_subnets(
+            self.vpc_cidr,
+            self.az_count,
+            public=sizes.public,
+            private=sizes.private,
+            intra=sizes.intra,
+            secondary_cidr=secondary.cidr if secondary else None,
+            pod=secondary.pod_subnet_prefix if secondary else None,
+        )
+
+    @model_validator(mode="after")
+    def _check_plan(self) -> Network:
+        try:
+            self.subnet_plan()
+        except SubnetPlanError as err:
+            raise FieldError(err.field, str(err)) from None
+        return self
+
+
+class NodeGroup(Frozen):
+    instance_types: Annotated[list[str], Field(min_length=1)]
+    min_size: Annotated[int, Field(ge=1)] = 2
+    desired_size: Annotated[int, Field(ge=1)] = 2
+    max_size: Annotated[int, Field(ge=1)] = 4
+    disk_size_gib: Annotated[int, Field(ge=20, le=16384)] = 50
+
+    @model_validator(mode="after")
+    def _check_sizes(self) -> NodeGroup:
+        if not self.min_size <= self.desired_size <= self.max_size:
+            raise ValueError(
+                f"sizes must satisfy min_size <= desired_size <= max_size "
+                f"(got {self.min_size} <= {self.desired_size} <= {self.max_size})"
+            )
+        return self
+
+
+class Cluster(Frozen):
+    kubernetes_version: KubernetesVersion = "1.34"
+    endpoint_public_access: bool = False
+    public_access_cidrs: list[Ipv4Cidr] = []
+    admin_principal_arns: list[PrincipalArn] = []
+    log_types: list[Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]] = list(
+        CONTROL_PLANE_LOG_TYPES
+    )
+    log_retention_days: RetentionDays = 90
+    system_node_group: NodeGroup = NodeGroup(instance_types=["m7i.large"])
+
+    @model_validator(mode="after")
+    def _check(self) -> Cluster:
+        if len(set(self.log_types)) != len(self.log_types):
+            raise FieldError("log_types", "a log type is listed twice")
+        if self.endpoint_public_access and not self.public_access_cidrs:
+            raise FieldError(
+                "public_access_cidrs",
+                "endpoint_public_access is on but no CIDR is allowed: list the CIDRs allowed to reach the API server"
+            )
+        return self
+
+
+class KarpenterLimits(Frozen):
+    cpu: PositiveInt
+    memory_gib: PositiveInt
+
+
+class Karpenter(Frozen):
+    limits: KarpenterLimits
+
+
+class TeamQuota(Frozen):
+    requests_cpu: str
+    requests_memory: str
+    limits_cpu: str
+    limits_memory: str
+    pods: PositiveInt = 50
+    services: PositiveInt = 10
+    persistent_volume_claims: Annotated[int, Field(ge=0)] = 10
+
+
+class Team(Frozen):
+    name: DnsLabel
+    quota: TeamQuota
+
+
+class Alarms(Frozen):
+    email: Email | None = None
+    # Threshold per metric filter name, in events per evaluation period.
+    period_seconds: Annotated[int, Field(ge=60)] = 300
+    evaluation_periods: PositiveInt = 1
+    thresholds: dict[str, PositiveInt] = {}
+
+    @model_validator(mode="after")
+    def _check_period(self) -> Alarms:
+        if self.period_seconds % 60:
+            raise FieldError("period_seconds", f"{self.period_seconds} is not a multiple of 60")
+        return self
+
+
+class Environment(Frozen):
+    """One environment file. `name` comes from the file name, not the file."""
+
+    name: DnsLabel
+    production: bool = False
+    deletion_protection: bool = False
+    aws: Aws
+    state: State
+    network: Network
+    cluster: Cluster = Cluster()
+    karpenter: Karpenter
+    teams: list[Team] = []
+    alarms: Alarms = Alarms()
+
+    @property
+    def cluster_name(self) -> str:
+        return f"{self.name}-platform"
+
+    @model_validator(mode="after")
+    def _production_rules(self) -> Environment:
+        if self.production:
+            open_cidrs = [c for c in self.cluster.public_access_cidrs if c == "0.0.0.0/0"]
+            if self.cluster.endpoint_public_access and open_cidrs:
+                raise FieldError(
+                    "cluster.public_access_cidrs",
+                    "0.0.0.0/0 opens the API server to the internet, "
+                    "which a production environment must not do"
+                )
+            if self.network.nat is not NatStrategy.PER_AZ:
+                raise FieldError(
+                    "network.nat",
+                    "a production environment needs a NAT gateway per AZ "
+                    "(one NAT gateway is a single point of failure for all egress)"
+                )
+        names = [t.name for t in self.teams]
+        if len(set(names)) != len(names):
+            raise FieldError("teams", "a team name appears twice")
+        return self

@@ -1,0 +1,66 @@
+#!/usr/bin/env python
+"""The cdktf app: for each selected environment (PLATFORM_ENVS, default all, read
+from PLATFORM_ENVS_DIR, default envs/), its stacks, synthesized into cdktf.out/.
+
+A configuration mistake or a broken best-practice rule prints one line per
+problem and exits 1. Synthesis writes into a temporary folder that replaces
+the output folder only when everything succeeded, so a failed run never leaves
+a half-written cdktf.out behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from modules.provider_loading import enable_lazy_providers
+
+enable_lazy_providers()  # before anything imports a provider package
+
+from envs import ConfigError, load_environments  # noqa: E402
+
+DEFAULT_OUTDIR = "cdktf.out"
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    new.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def synth(outdir: Path) -> int:
+    try:
+        environments = load_environments()
+    except ConfigError as err:
+        print(err, file=sys.stderr)
+        return 1
+    # Imported only now: a configuration mistake is reported without loading jsii.
+    from stacks.app import build_app
+
+    outdir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}-", dir=outdir.parent))
+    try:
+        platform = build_app(environments, str(staging))
+        try:
+            platform.app.synth()
+        except Exception as err:  # jsii surfaces synth failures as JSIIError
+            if not platform.rules.violations:
+                raise
+            for violation in platform.rules.violations:
+                print(violation, file=sys.stderr)
+            del err
+            return 1
+        _replace_dir(staging, outdir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(synth(Path(os.environ.get("CDKTF_OUTDIR", DEFAULT_OUTDIR)).resolve()))

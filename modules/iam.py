@@ -1,0 +1,76 @@
+"""IAM policy documents as structured data sources.
+
+Policies are built with `aws_iam_policy_document` rather than JSON strings: the
+plan shows them field by field and checkov's IAM checks can read them (they skip
+JSON strings silently). The generated struct classes are used for nested lists
+because plain dicts inside lists lose multi-word keys in the Python bindings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
+    DataAwsIamPolicyDocument,
+    DataAwsIamPolicyDocumentStatement,
+    DataAwsIamPolicyDocumentStatementCondition,
+    DataAwsIamPolicyDocumentStatementPrincipals,
+)
+from constructs import Construct
+
+
+@dataclass(frozen=True)
+class Condition:
+    test: str
+    variable: str
+    values: Sequence[str]
+
+
+@dataclass(frozen=True)
+class Statement:
+    sid: str
+    actions: Sequence[str]
+    resources: Sequence[str] = ("*",)
+    effect: str = "Allow"
+    # (principal type, identifiers), e.g. ("Service", ["logs.amazonaws.com"])
+    principals: Sequence[tuple[str, Sequence[str]]] = ()
+    conditions: Sequence[Condition] = field(default_factory=tuple)
+
+
+def policy_document(scope: Construct, id_: str, statements: Sequence[Statement]) -> DataAwsIamPolicyDocument:
+    return DataAwsIamPolicyDocument(
+        scope,
+        id_,
+        statement=[
+            DataAwsIamPolicyDocumentStatement(
+                sid=s.sid,
+                effect=s.effect,
+                actions=list(s.actions),
+                resources=list(s.resources),
+                principals=[
+                    DataAwsIamPolicyDocumentStatementPrincipals(type=kind, identifiers=list(ids))
+                    for kind, ids in s.principals
+                ]
+                or None,
+                condition=[
+                    DataAwsIamPolicyDocumentStatementCondition(test=c.test, variable=c.variable, values=list(c.values))
+                    for c in s.conditions
+                ]
+                or None,
+            )
+            for s in statements
+        ],
+    )
+
+
+def deny_insecure_transport(resources: Sequence[str], actions: Sequence[str]) -> Statement:
+    """The TLS-only statement every resource policy here carries."""
+    return Statement(
+        sid="DenyInsecureTransport",
+        effect="Deny",
+        actions=actions,
+        resources=resources,
+        principals=[("*", ["*"])],
+        conditions=[Condition("Bool", "aws:SecureTransport", ["false"])],
+    )

@@ -1,0 +1,110 @@
+"""Best practices checked at synth (a cdktf Aspect over every stack).
+
+Each rule has an id, names the resource it found, and says why. A violation is
+recorded as an error annotation, which makes `app.synth()` fail, and is kept in
+`violations` so main.py can print one line per violation.
+
+Single-resource rules run as nodes are visited. Rules that relate resources
+(a subnet and the routes of its route table) need every node of the stack, so
+they run as a validation that the Aspect registers on the stack; cdktf runs
+validations after all Aspects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import jsii
+from cdktf import Annotations, IAspect, TerraformStack
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.internet_gateway import InternetGateway
+from cdktf_cdktf_provider_aws.route import Route
+from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
+from cdktf_cdktf_provider_aws.subnet import Subnet
+from constructs import Construct, IConstruct, IValidation
+
+from modules.network import INTERNAL_ELB_ROLE_TAG, KARPENTER_DISCOVERY_TAG
+
+WORKER_SUBNET_TAGS = (INTERNAL_ELB_ROLE_TAG, KARPENTER_DISCOVERY_TAG)
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: [{self.rule}] {self.message}"
+
+
+def is_worker_subnet(subnet: Subnet) -> bool:
+    tags = subnet.tags_input or {}
+    return any(tag in tags for tag in WORKER_SUBNET_TAGS)
+
+
+@jsii.implements(IValidation)
+class _StackRules:
+    """Rules over several resources of one stack, run after all Aspects."""
+
+    def __init__(self, stack: TerraformStack, report: Callable[[IConstruct, str, str], None]) -> None:
+        self._stack = stack
+        self._report = report
+
+    def validate(self) -> list[str]:
+        stack = self._stack
+        nodes = stack.node.find_all()
+        ref = stack.resolve
+        igw_ids = {ref(n.id) for n in nodes if isinstance(n, InternetGateway)}
+        tables_to_igw = {ref(n.route_table_id) for n in nodes if isinstance(n, Route) and ref(n.gateway_id) in igw_ids}
+        tables_of_subnet: dict[str, set[str]] = {}
+        for n in nodes:
+            if isinstance(n, RouteTableAssociation) and n.subnet_id_input:
+                tables_of_subnet.setdefault(ref(n.subnet_id_input), set()).add(ref(n.route_table_id))
+        for n in nodes:
+            if isinstance(n, Subnet) and is_worker_subnet(n) and tables_of_subnet.get(ref(n.id), set()) & tables_to_igw:
+                self._report(
+                    n,
+                    "worker-subnet-private",
+                    "a worker subnet routes to an internet gateway; nodes and pods belong in private "
+                    "subnets that egress through NAT",
+                )
+        return []  # reported as error annotations, which fail synth with the rest
+
+
+@jsii.implements(IAspect)
+class BestPractices:
+    def __init__(self) -> None:
+        self.violations: list[Violation] = []
+
+    def _report(self, node: IConstruct, rule: str, message: str) -> None:
+        violation = Violation(rule, node.node.path, message)
+        self.violations.append(violation)
+        Annotations.of(node).add_error(f"[{rule}] {message}")
+
+    def visit(self, node: IConstruct) -> None:
+        if isinstance(node, TerraformStack):
+            node.node.add_validation(_StackRules(node, self._report))
+        elif isinstance(node, CloudwatchLogGroup):
+            self._check_log_group(node)
+        elif isinstance(node, Subnet) and is_worker_subnet(node) and node.map_public_ip_on_launch_input is True:
+            self._report(
+                node,
+                "worker-subnet-private",
+                "a worker subnet assigns public IPs on launch; nodes must not be reachable from the internet",
+            )
+
+    def _check_log_group(self, node: CloudwatchLogGroup) -> None:
+        if not node.retention_in_days_input:
+            self._report(node, "log-group-retention", "log group has no retention; logs would be kept (and billed) forever")
+        if not node.kms_key_id_input:
+            self._report(node, "log-group-kms", "log group is not encrypted with a customer-managed KMS key")
+
+
+def add_best_practices(scope: Construct) -> BestPractices:
+    from cdktf import Aspects
+
+    rules = BestPractices()
+    Aspects.of(scope).add(rules)
+    return rules

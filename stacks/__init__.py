@@ -1,0 +1,1 @@
+"""One file per layer. A stack wires modules together from an environment's config."""

@@ -1,0 +1,43 @@
+"""Builds the cdktf App: for each environment, its stacks in dependency order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from cdktf import App, TerraformStack
+
+from envs import Environment
+from modules.policies import BestPractices, add_best_practices
+from stacks.bootstrap import BootstrapStack
+from stacks.network import NetworkStack
+
+
+@dataclass
+class EnvironmentStacks:
+    bootstrap: BootstrapStack
+    network: NetworkStack
+
+    def all(self) -> list[TerraformStack]:
+        return [self.bootstrap, self.network]
+
+
+@dataclass
+class PlatformApp:
+    app: App
+    rules: BestPractices
+    environments: dict[str, EnvironmentStacks] = field(default_factory=dict)
+
+
+def build_environment(app: App, env: Environment) -> EnvironmentStacks:
+    bootstrap = BootstrapStack(app, env)
+    network = NetworkStack(app, env)
+    return EnvironmentStacks(bootstrap=bootstrap, network=network)
+
+
+def build_app(environments: Sequence[Environment], outdir: str) -> PlatformApp:
+    app = App(outdir=outdir, skip_validation=False)
+    platform = PlatformApp(app=app, rules=add_best_practices(app))
+    for env in environments:
+        platform.environments[env.name] = build_environment(app, env)
+    return platform
