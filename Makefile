@@ -12,6 +12,11 @@ export PIPENV_IGNORE_VIRTUALENVS := 1
 TOOLS := .tools
 PIPENV_VENV := $(TOOLS)/pipenv
 PIPENV := $(PIPENV_VENV)/bin/pipenv
+# checkov pins an older `packaging` than pytest 9.2 accepts, so it lives in its
+# own tool venv instead of the project's; tests call it by path.
+CHECKOV_VENV := $(TOOLS)/checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
+CHECKOV_VERSION := 3.3.30
 VENV := .venv
 PY := $(VENV)/bin/python
 SYNCED := $(VENV)/.synced
@@ -37,14 +42,18 @@ $(SYNCED): Pipfile Pipfile.lock | $(PIPENV)
 	$(PIPENV) --python $(PYTHON) sync --dev
 	touch $@
 
+$(CHECKOV):
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet 'checkov==$(CHECKOV_VERSION)'
+
 setup: $(SYNCED)
 
 synth: setup
 	$(PY) main.py
 	$(PY) -m tools.summary cdktf.out
 
-test: setup
-	$(PY) -m pytest
+test: setup $(CHECKOV)
+	PLATFORM_CHECKOV=$(CHECKOV) PLATFORM_REQUIRE_CHECKOV=1 $(PY) -m pytest
 
 lint: setup
 	$(VENV)/bin/ruff check .

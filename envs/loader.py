@@ -40,11 +40,9 @@ class _StrictLoader(yaml.SafeLoader):
 def _mapping_without_duplicates(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node)
         if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"key '{key}' appears twice", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"key '{key}' appears twice", key_node.start_mark)
         seen.add(key)
     return loader.construct_mapping(node)
 
@@ -157,8 +155,7 @@ def load_environments(environ: Mapping[str, str] | None = None) -> list[Environm
     for name in selected:
         if name not in available:
             raise ConfigError(
-                f"PLATFORM_ENVS: unknown environment '{name}' "
-                f"(files in {_display(envs_dir)}: {', '.join(available)})"
+                f"PLATFORM_ENVS: unknown environment '{name}' (files in {_display(envs_dir)}: {', '.join(available)})"
             )
     names = selected or list(available)
     errors: list[str] = []

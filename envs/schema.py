@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -20,17 +20,36 @@ from modules.subnet_plan import SubnetPlan, SubnetPlanError, plan_subnets
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 # 0 ("never expire") is left out on purpose: every log group gets a retention.
 CLOUDWATCH_RETENTION_DAYS: tuple[int, ...] = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
-    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
 )
 
 # Kubernetes versions this project is tested against; EKS versions outside this
 # set are refused rather than guessed at.
 SUPPORTED_KUBERNETES_VERSIONS: tuple[str, ...] = ("1.32", "1.33", "1.34", "1.35")
 
-CONTROL_PLANE_LOG_TYPES: tuple[str, ...] = (
-    "api", "audit", "authenticator", "controllerManager", "scheduler",
-)
+LogType = Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]
+CONTROL_PLANE_LOG_TYPES: tuple[LogType, ...] = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
@@ -108,9 +127,9 @@ Email = Annotated[str, _pattern(_EMAIL, "an e-mail address")]
 KubernetesVersion = Annotated[str, AfterValidator(_kubernetes_version)]
 
 
-class NatStrategy(str, Enum):
-    SINGLE = "single"    # one NAT gateway: cheaper, one AZ's outage cuts egress for all
-    PER_AZ = "per_az"    # one per AZ: the production choice
+class NatStrategy(StrEnum):
+    SINGLE = "single"  # one NAT gateway: cheaper, one AZ's outage cuts egress for all
+    PER_AZ = "per_az"  # one per AZ: the production choice
 
 
 class Aws(Frozen):
@@ -193,9 +212,7 @@ class Cluster(Frozen):
     endpoint_public_access: bool = False
     public_access_cidrs: list[Ipv4Cidr] = []
     admin_principal_arns: list[PrincipalArn] = []
-    log_types: list[Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]] = list(
-        CONTROL_PLANE_LOG_TYPES
-    )
+    log_types: list[LogType] = list(CONTROL_PLANE_LOG_TYPES)
     log_retention_days: RetentionDays = 90
     system_node_group: NodeGroup = NodeGroup(instance_types=["m7i.large"])
 
@@ -206,7 +223,7 @@ class Cluster(Frozen):
         if self.endpoint_public_access and not self.public_access_cidrs:
             raise FieldError(
                 "public_access_cidrs",
-                "endpoint_public_access is on but no CIDR is allowed: list the CIDRs allowed to reach the API server"
+                "endpoint_public_access is on but no CIDR is allowed: list the CIDRs allowed to reach the API server",
             )
         return self
 
@@ -274,14 +291,13 @@ class Environment(Frozen):
             if self.cluster.endpoint_public_access and open_cidrs:
                 raise FieldError(
                     "cluster.public_access_cidrs",
-                    "0.0.0.0/0 opens the API server to the internet, "
-                    "which a production environment must not do"
+                    "0.0.0.0/0 opens the API server to the internet, which a production environment must not do",
                 )
             if self.network.nat is not NatStrategy.PER_AZ:
                 raise FieldError(
                     "network.nat",
                     "a production environment needs a NAT gateway per AZ "
-                    "(one NAT gateway is a single point of failure for all egress)"
+                    "(one NAT gateway is a single point of failure for all egress)",
                 )
         names = [t.name for t in self.teams]
         if len(set(names)) != len(names):

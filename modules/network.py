@@ -101,7 +101,9 @@ class Network(Construct):
 
         igw = InternetGateway(self, "igw", vpc_id=self.vpc.id, tags={"Name": s.name})
         public_rt = RouteTable(self, "public-rt", vpc_id=self.vpc.id, tags={"Name": f"{s.name}-public"})
-        Route(self, "public-default", route_table_id=public_rt.id, destination_cidr_block="0.0.0.0/0", gateway_id=igw.id)
+        Route(
+            self, "public-default", route_table_id=public_rt.id, destination_cidr_block="0.0.0.0/0", gateway_id=igw.id
+        )
         for index, subnet in enumerate(self.public_subnets):
             RouteTableAssociation(self, f"public-{index}-rta", subnet_id=subnet.id, route_table_id=public_rt.id)
 
@@ -132,7 +134,9 @@ class Network(Construct):
             )
             RouteTableAssociation(self, f"private-{index}-rta", subnet_id=subnet.id, route_table_id=rt.id)
             if index < len(self.pod_subnets):
-                RouteTableAssociation(self, f"pod-{index}-rta", subnet_id=self.pod_subnets[index].id, route_table_id=rt.id)
+                RouteTableAssociation(
+                    self, f"pod-{index}-rta", subnet_id=self.pod_subnets[index].id, route_table_id=rt.id
+                )
         # Intra subnets reach nothing outside the VPC.
         intra_rt = RouteTable(self, "intra-rt", vpc_id=self.vpc.id, tags={"Name": f"{s.name}-intra"})
         for index, subnet in enumerate(self.intra_subnets):

@@ -12,11 +12,11 @@ validations after all Aspects.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
 from dataclasses import dataclass
 
 import jsii
-from cdktf import Annotations, IAspect, TerraformStack
+from cdktf import Annotations, Aspects, DefaultTokenResolver, IAspect, StringConcat, TerraformStack, Tokenization
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.internet_gateway import InternetGateway
 from cdktf_cdktf_provider_aws.route import Route
@@ -48,23 +48,33 @@ def is_worker_subnet(subnet: Subnet) -> bool:
 class _StackRules:
     """Rules over several resources of one stack, run after all Aspects."""
 
-    def __init__(self, stack: TerraformStack, report: Callable[[IConstruct, str, str], None]) -> None:
+    def __init__(self, stack: TerraformStack, rules: BestPractices) -> None:
         self._stack = stack
-        self._report = report
+        self._rules = rules
 
     def validate(self) -> list[str]:
         stack = self._stack
         nodes = stack.node.find_all()
-        ref = stack.resolve
+        resolver = DefaultTokenResolver(StringConcat())
+
+        def ref(token: str | None) -> str:
+            # Two references to one attribute are different token strings until resolved.
+            return str(Tokenization.resolve(token, scope=stack, resolver=resolver))
+
         igw_ids = {ref(n.id) for n in nodes if isinstance(n, InternetGateway)}
-        tables_to_igw = {ref(n.route_table_id) for n in nodes if isinstance(n, Route) and ref(n.gateway_id) in igw_ids}
+        tables_to_igw = {
+            ref(n.route_table_id_input) for n in nodes if isinstance(n, Route) and ref(n.gateway_id_input) in igw_ids
+        }
         tables_of_subnet: dict[str, set[str]] = {}
         for n in nodes:
             if isinstance(n, RouteTableAssociation) and n.subnet_id_input:
-                tables_of_subnet.setdefault(ref(n.subnet_id_input), set()).add(ref(n.route_table_id))
+                tables_of_subnet.setdefault(ref(n.subnet_id_input), set()).add(ref(n.route_table_id_input))
         for n in nodes:
-            if isinstance(n, Subnet) and is_worker_subnet(n) and tables_of_subnet.get(ref(n.id), set()) & tables_to_igw:
-                self._report(
+            if not (isinstance(n, Subnet) and is_worker_subnet(n)):
+                continue
+            self._rules.checked["worker-subnet-routes"] += 1
+            if tables_of_subnet.get(ref(n.id), set()) & tables_to_igw:
+                self._rules.report(
                     n,
                     "worker-subnet-private",
                     "a worker subnet routes to an internet gateway; nodes and pods belong in private "
@@ -77,34 +87,42 @@ class _StackRules:
 class BestPractices:
     def __init__(self) -> None:
         self.violations: list[Violation] = []
+        # How many resources each rule looked at, so tests can tell a rule ran.
+        self.checked: Counter[str] = Counter()
 
-    def _report(self, node: IConstruct, rule: str, message: str) -> None:
+    def report(self, node: IConstruct, rule: str, message: str) -> None:
         violation = Violation(rule, node.node.path, message)
         self.violations.append(violation)
         Annotations.of(node).add_error(f"[{rule}] {message}")
 
     def visit(self, node: IConstruct) -> None:
         if isinstance(node, TerraformStack):
-            node.node.add_validation(_StackRules(node, self._report))
+            node.node.add_validation(_StackRules(node, self))
         elif isinstance(node, CloudwatchLogGroup):
             self._check_log_group(node)
         elif isinstance(node, Subnet) and is_worker_subnet(node) and node.map_public_ip_on_launch_input is True:
-            self._report(
+            self.report(
                 node,
                 "worker-subnet-private",
                 "a worker subnet assigns public IPs on launch; nodes must not be reachable from the internet",
             )
 
     def _check_log_group(self, node: CloudwatchLogGroup) -> None:
+        self.checked["log-group"] += 1
         if not node.retention_in_days_input:
-            self._report(node, "log-group-retention", "log group has no retention; logs would be kept (and billed) forever")
+            self.report(
+                node, "log-group-retention", "log group has no retention; logs would be kept (and billed) forever"
+            )
         if not node.kms_key_id_input:
-            self._report(node, "log-group-kms", "log group is not encrypted with a customer-managed KMS key")
+            self.report(node, "log-group-kms", "log group is not encrypted with a customer-managed KMS key")
 
 
 def add_best_practices(scope: Construct) -> BestPractices:
-    from cdktf import Aspects
-
+    """Applies the rules to every stack under `scope`; call it once all stacks
+    exist. (cdktf invokes Aspects from each stack down, so an Aspect added to
+    the App itself would never run.)"""
     rules = BestPractices()
-    Aspects.of(scope).add(rules)
+    for node in scope.node.find_all():
+        if isinstance(node, TerraformStack):
+            Aspects.of(node).add(rules)
     return rules

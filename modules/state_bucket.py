@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfiguration,
@@ -25,7 +26,6 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import (
     S3BucketVersioningA,
     S3BucketVersioningVersioningConfiguration,
 )
-from cdktf import TerraformResourceLifecycle
 from constructs import Construct
 
 from modules.iam import deny_insecure_transport, policy_document

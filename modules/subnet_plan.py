@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 from ipaddress import IPv4Network
+from itertools import pairwise
 
 # Smallest sensible subnet per tier: private subnets carry nodes and (without
 # custom networking) every pod IP; public ones NAT gateways and load balancers;
@@ -39,7 +40,9 @@ class SubnetPlan:
         return cidrs
 
 
-def _carve(vpc: IPv4Network, tiers: list[tuple[str, int]], az_count: int, field_prefix: str) -> dict[str, list[IPv4Network]]:
+def _carve(
+    vpc: IPv4Network, tiers: list[tuple[str, int]], az_count: int, field_prefix: str
+) -> dict[str, list[IPv4Network]]:
     for name, prefix in tiers:
         if prefix < vpc.prefixlen:
             raise SubnetPlanError(
@@ -78,7 +81,7 @@ def check_disjoint(vpc_cidrs: list[str], subnets: list[str]) -> None:
     for net in nets:
         if not any(net.subnet_of(v) for v in vpcs):
             raise SubnetPlanError("subnets", f"subnet {net} lies outside the VPC ({', '.join(vpc_cidrs)})")
-    for a, b in zip(nets, nets[1:]):
+    for a, b in pairwise(nets):
         if a.overlaps(b):
             raise SubnetPlanError("subnets", f"subnets {a} and {b} overlap")
 

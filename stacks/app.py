@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from cdktf import App, TerraformStack
 
@@ -26,7 +26,7 @@ class EnvironmentStacks:
 class PlatformApp:
     app: App
     rules: BestPractices
-    environments: dict[str, EnvironmentStacks] = field(default_factory=dict)
+    environments: dict[str, EnvironmentStacks]
 
 
 def build_environment(app: App, env: Environment) -> EnvironmentStacks:
@@ -37,7 +37,5 @@ def build_environment(app: App, env: Environment) -> EnvironmentStacks:
 
 def build_app(environments: Sequence[Environment], outdir: str) -> PlatformApp:
     app = App(outdir=outdir, skip_validation=False)
-    platform = PlatformApp(app=app, rules=add_best_practices(app))
-    for env in environments:
-        platform.environments[env.name] = build_environment(app, env)
-    return platform
+    stacks = {env.name: build_environment(app, env) for env in environments}
+    return PlatformApp(app=app, rules=add_best_practices(app), environments=stacks)

@@ -1,0 +1,95 @@
+"""Runs checkov over synthesized stacks (offline) and reads its JSON report.
+
+cdktf writes explicit nulls inside nested blocks; checkov then treats a block
+such as a security-group rule as unreadable and passes it. So we scan a copy
+with every null removed (null means unset in Terraform JSON, so the copy is
+the same configuration).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.conftest import ROOT
+
+CHECKOV = Path(os.environ.get("PLATFORM_CHECKOV", ROOT / ".tools" / "checkov" / "bin" / "checkov"))
+ALLOWLIST = Path(__file__).with_name("checkov_allowlist.yaml")
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    stack: str
+    resource: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.check} {self.stack} {self.resource}: {self.name}"
+
+
+def without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [without_nulls(v) for v in value if v is not None]
+    return value
+
+
+def write_stripped(stacks: dict[str, dict[str, Any]], target: Path) -> None:
+    for name, doc in stacks.items():
+        (target / name).mkdir(parents=True)
+        (target / name / "cdk.tf.json").write_text(json.dumps(without_nulls(doc)))
+
+
+def scan(directory: Path, framework: str = "terraform_json") -> list[Finding]:
+    result = subprocess.run(
+        [str(CHECKOV), "-d", str(directory), "--framework", framework, "--skip-download", "-o", "json", "--quiet"],
+        env={**os.environ, "BC_SKIP_MAPPING": "TRUE"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if result.returncode not in (0, 1) or not result.stdout.strip():
+        raise RuntimeError(f"checkov failed ({result.returncode}): {result.stderr[-2000:]}")
+    report = json.loads(result.stdout)
+    findings = []
+    for section in report if isinstance(report, list) else [report]:
+        if not isinstance(section, dict) or "results" not in section:
+            continue
+        if section["summary"].get("parsing_errors"):
+            raise RuntimeError(f"checkov could not parse: {section['results'].get('parsing_errors')}")
+        for failed in section["results"]["failed_checks"]:
+            stack = Path(failed["file_path"]).parts[1]
+            findings.append(Finding(failed["check_id"], stack, failed["resource"], failed["check_name"]))
+    return findings
+
+
+def load_allowlist() -> list[dict[str, str]]:
+    entries: list[dict[str, str]] = yaml.safe_load(ALLOWLIST.read_text())
+    return entries
+
+
+def allowed(finding: Finding, entry: dict[str, str]) -> bool:
+    return (
+        finding.check == entry["check"]
+        and fnmatch.fnmatchcase(finding.stack, entry["stack"])
+        and fnmatch.fnmatchcase(finding.resource, entry["resource"])
+    )
+
+
+def require_checkov() -> None:
+    import pytest
+
+    if shutil.which(str(CHECKOV)) is None:
+        if os.environ.get("PLATFORM_REQUIRE_CHECKOV") == "1":
+            raise AssertionError(f"checkov not found at {CHECKOV}; `make test` installs it")
+        pytest.skip(f"checkov not installed at {CHECKOV} (run `make test`, which installs it)")

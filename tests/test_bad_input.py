@@ -1,0 +1,140 @@
+"""Every configuration mistake: one line naming file, field and reason; exit
+code 1; no traceback; the output folder untouched."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+GOOD = (ROOT / "envs" / "dev.yaml").read_text()
+
+
+def run_main(envs_dir: Path, outdir: Path, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PLATFORM_")}
+    env.update({"PLATFORM_ENVS_DIR": str(envs_dir), "CDKTF_OUTDIR": str(outdir), **extra_env})
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def assert_one_clean_line(result: subprocess.CompletedProcess[str], outdir: Path, *expected: str) -> str:
+    assert result.returncode == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for text in expected:
+        assert text in lines[0], lines[0]
+    # The existing output folder is exactly as it was, and nothing else was written beside it.
+    assert sorted(p.name for p in outdir.iterdir()) == ["sentinel"]
+    assert sorted(p.name for p in outdir.parent.iterdir()) == ["cdktf.out", "envs"]
+    return lines[0]
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> tuple[Path, Path]:
+    envs_dir, outdir = tmp_path / "envs", tmp_path / "cdktf.out"
+    envs_dir.mkdir()
+    outdir.mkdir()
+    (outdir / "sentinel").write_text("from an earlier synth")
+    return envs_dir, outdir
+
+
+CASES = {
+    "unknown key": (GOOD.replace("nat: single", "nat: single\n  nat_gatway: 2"), "network.nat_gatway", "unknown key"),
+    "invalid CIDR": (GOOD.replace("10.10.0.0/16", "10.10.0.0/33"), "network.vpc_cidr", "not a valid IPv4 network"),
+    "host bits set": (GOOD.replace("10.10.0.0/16", "10.10.0.1/16"), "network.vpc_cidr", "host bits set"),
+    "overlapping subnets": (
+        GOOD.replace("nat: single", "nat: single\n  secondary_cidr: {cidr: 10.10.128.0/17, pod_subnet_prefix: 20}"),
+        "network.secondary_cidr.cidr",
+        "overlaps",
+    ),
+    "subnet outside the VPC": (
+        GOOD.replace("10.10.0.0/16", "10.10.0.0/18"),
+        "network.subnet_sizes.private",
+        "outside the VPC",
+    ),
+    "too-small subnets": (
+        GOOD.replace("private: 19", "private: 26"),
+        "network.subnet_sizes.private",
+        "too small",
+    ),
+    "fewer than 2 AZs": (GOOD.replace("az_count: 3", "az_count: 1"), "network.az_count", "greater than or equal to 2"),
+    "retention CloudWatch refuses": (
+        GOOD.replace("log_retention_days: 7", "log_retention_days: 31"),
+        "cluster.log_retention_days",
+        "31 days is not a retention CloudWatch Logs accepts",
+    ),
+    "flow log retention": (
+        GOOD.replace("retention_days: 7}", "retention_days: 0}"),
+        "network.flow_logs.retention_days",
+        "not a retention",
+    ),
+    "malformed account id": (
+        GOOD.replace("region: eu-west-1", 'region: eu-west-1\n  account_id: "12345"'),
+        "aws.account_id",
+        "not an AWS account id",
+    ),
+    "bad region": (GOOD.replace("region: eu-west-1", "region: europe"), "aws.region", "not an AWS region"),
+    "unsupported kubernetes version": (
+        GOOD.replace('kubernetes_version: "1.34"', 'kubernetes_version: "1.20"'),
+        "cluster.kubernetes_version",
+        "not a supported version",
+    ),
+    "duplicate key": (GOOD.replace("nat: single", "nat: single\n  nat: per_az"), "nat' appears twice", "line"),
+    "not yaml": ("network: [", "not valid YAML", "dev.yaml"),
+    "karpenter limit not positive": (
+        GOOD.replace("cpu: 32,", "cpu: 0,"),
+        "karpenter.limits.cpu",
+        "greater than 0",
+    ),
+    "node group sizes": (GOOD.replace("min_size: 2", "min_size: 5"), "cluster.system_node_group", "min_size"),
+    "name in file": ("name: prod\n" + GOOD, "name", "file name"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_file(case: str, workdir: tuple[Path, Path]) -> None:
+    envs_dir, outdir = workdir
+    text, field, reason = CASES[case]
+    assert text != GOOD
+    (envs_dir / "dev.yaml").write_text(text)
+    line = assert_one_clean_line(run_main(envs_dir, outdir), outdir, field, reason)
+    assert "dev.yaml" in line
+
+
+def test_production_refuses_open_api_endpoint(workdir: tuple[Path, Path]) -> None:
+    envs_dir, outdir = workdir
+    text = (
+        (ROOT / "envs" / "prod.yaml")
+        .read_text()
+        .replace("endpoint_public_access: false", "endpoint_public_access: true\n  public_access_cidrs: [0.0.0.0/0]")
+    )
+    (envs_dir / "prod.yaml").write_text(text)
+    assert_one_clean_line(run_main(envs_dir, outdir), outdir, "prod.yaml", "cluster.public_access_cidrs", "0.0.0.0/0")
+
+
+def test_unknown_environment_in_selection(workdir: tuple[Path, Path]) -> None:
+    envs_dir, outdir = workdir
+    (envs_dir / "dev.yaml").write_text(GOOD)
+    line = assert_one_clean_line(run_main(envs_dir, outdir, PLATFORM_ENVS="dev,qa"), outdir, "PLATFORM_ENVS", "'qa'")
+    assert "dev" in line
+
+
+def test_override_variable_is_named(workdir: tuple[Path, Path]) -> None:
+    envs_dir, outdir = workdir
+    (envs_dir / "dev.yaml").write_text(GOOD)
+    result = run_main(envs_dir, outdir, PLATFORM_DEV_ACCOUNT_ID="not-an-account")
+    assert_one_clean_line(result, outdir, "PLATFORM_DEV_ACCOUNT_ID", "aws.account_id", "not an AWS account id")
+
+
+def test_two_environments_sharing_a_state_bucket(workdir: tuple[Path, Path]) -> None:
+    envs_dir, outdir = workdir
+    (envs_dir / "dev.yaml").write_text(GOOD)
+    (envs_dir / "dev2.yaml").write_text(GOOD)
+    assert_one_clean_line(run_main(envs_dir, outdir), outdir, "state.bucket", "each environment needs its own")
