@@ -39,7 +39,7 @@ $(PIPENV):
 	$(PIPENV_VENV)/bin/pip install --quiet 'pipenv==2026.10.3'
 
 $(SYNCED): Pipfile Pipfile.lock | $(PIPENV)
-	$(PIPENV) --python $(PYTHON) sync --dev
+	$(PIPENV) --python "$$($(PYTHON) -c 'import sys; print(sys.executable)')" sync --dev
 	touch $@
 
 $(CHECKOV):
