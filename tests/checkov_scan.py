@@ -90,6 +90,6 @@ def require_checkov() -> None:
     import pytest
 
     if shutil.which(str(CHECKOV)) is None:
-        if os.environ.get("PLATFORM_REQUIRE_CHECKOV") == "1":
+        if os.environ.get("PLATFORM_REQUIRE_TOOLS") == "1":
             raise AssertionError(f"checkov not found at {CHECKOV}; `make test` installs it")
         pytest.skip(f"checkov not installed at {CHECKOV} (run `make test`, which installs it)")
