@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from modules.control_plane_filters import FILTER_NAMES
+from modules.instance_types import architecture, is_instance_type
 from modules.subnet_plan import SubnetPlan, SubnetPlanError, plan_subnets
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
@@ -50,6 +52,10 @@ SUPPORTED_KUBERNETES_VERSIONS: tuple[str, ...] = ("1.32", "1.33", "1.34", "1.35"
 
 LogType = Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]
 CONTROL_PLANE_LOG_TYPES: tuple[LogType, ...] = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+
+# EKS add-ons the cluster stack installs; versions may be pinned per environment.
+EKS_ADDONS: tuple[str, ...] = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns", "metrics-server")
+AddonName = Literal["vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns", "metrics-server"]
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
@@ -199,6 +205,11 @@ class NodeGroup(Frozen):
 
     @model_validator(mode="after")
     def _check_sizes(self) -> NodeGroup:
+        for index, name in enumerate(self.instance_types):
+            if not is_instance_type(name):
+                raise FieldError(f"instance_types.{index}", f"'{name}' is not an EC2 instance type (e.g. m7i.large)")
+        if len({architecture(t) for t in self.instance_types}) > 1:
+            raise FieldError("instance_types", "mixes arm64 (Graviton) and amd64 types; one node group has one AMI")
         if not self.min_size <= self.desired_size <= self.max_size:
             raise ValueError(
                 f"sizes must satisfy min_size <= desired_size <= max_size "
@@ -214,7 +225,13 @@ class Cluster(Frozen):
     admin_principal_arns: list[PrincipalArn] = []
     log_types: list[LogType] = list(CONTROL_PLANE_LOG_TYPES)
     log_retention_days: RetentionDays = 90
+    # Adopt a control-plane log group left behind by an earlier cluster of this
+    # name (Terraform import) instead of failing with "already exists".
+    adopt_existing_log_group: bool = False
     system_node_group: NodeGroup = NodeGroup(instance_types=["m7i.large"])
+    # Pinned add-on versions; an add-on not listed gets the default version
+    # EKS publishes for the cluster's Kubernetes version.
+    addon_versions: dict[AddonName, Annotated[str, Field(pattern=r"^v\d+\.\d+\.\d+-eksbuild\.\d+$")]] = {}
 
     @model_validator(mode="after")
     def _check(self) -> Cluster:
@@ -254,13 +271,19 @@ class Team(Frozen):
 
 class Alarms(Frozen):
     email: Email | None = None
-    # Threshold per metric filter name, in events per evaluation period.
+    # Threshold per control-plane metric filter (see docs/observability.md), in
+    # events per period; filters not listed use their default.
     period_seconds: Annotated[int, Field(ge=60)] = 300
     evaluation_periods: PositiveInt = 1
     thresholds: dict[str, PositiveInt] = {}
 
     @model_validator(mode="after")
     def _check_period(self) -> Alarms:
+        unknown = sorted(set(self.thresholds) - set(FILTER_NAMES))
+        if unknown:
+            raise FieldError(
+                f"thresholds.{unknown[0]}", f"no metric filter of this name (known: {', '.join(FILTER_NAMES)})"
+            )
         if self.period_seconds % 60:
             raise FieldError("period_seconds", f"{self.period_seconds} is not a multiple of 60")
         return self

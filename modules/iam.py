@@ -17,6 +17,8 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocumentStatementCondition,
     DataAwsIamPolicyDocumentStatementPrincipals,
 )
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from constructs import Construct
 
 
@@ -31,6 +33,7 @@ class Condition:
 class Statement:
     sid: str
     actions: Sequence[str]
+    # Empty for trust policies, which name no resource.
     resources: Sequence[str] = ("*",)
     effect: str = "Allow"
     # (principal type, identifiers), e.g. ("Service", ["logs.amazonaws.com"])
@@ -47,7 +50,7 @@ def policy_document(scope: Construct, id_: str, statements: Sequence[Statement])
                 sid=s.sid,
                 effect=s.effect,
                 actions=list(s.actions),
-                resources=list(s.resources),
+                resources=list(s.resources) or None,
                 principals=[
                     DataAwsIamPolicyDocumentStatementPrincipals(type=kind, identifiers=list(ids))
                     for kind, ids in s.principals
@@ -74,3 +77,31 @@ def deny_insecure_transport(resources: Sequence[str], actions: Sequence[str]) ->
         principals=[("*", ["*"])],
         conditions=[Condition("Bool", "aws:SecureTransport", ["false"])],
     )
+
+
+def managed_policy_arn(partition: str, name: str) -> str:
+    return f"arn:{partition}:iam::aws:policy/{name}"
+
+
+def service_role(
+    scope: Construct,
+    id_: str,
+    *,
+    name: str,
+    service: str,
+    partition: str,
+    managed_policies: Sequence[str] = (),
+    actions: Sequence[str] = ("sts:AssumeRole",),
+) -> IamRole:
+    """A role that one AWS service principal may assume, with AWS managed policies attached by name."""
+    trust = policy_document(
+        scope,
+        f"{id_}-trust",
+        [Statement(sid="ServiceAssumes", actions=actions, resources=(), principals=[("Service", [service])])],
+    )
+    role = IamRole(scope, id_, name=name, assume_role_policy=trust.json)
+    for policy in managed_policies:
+        IamRolePolicyAttachment(
+            scope, f"{id_}-{policy}", role=role.name, policy_arn=managed_policy_arn(partition, policy)
+        )
+    return role

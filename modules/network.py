@@ -174,6 +174,7 @@ class Network(Construct):
                 Statement(
                     sid="VpcFlowLogsAssume",
                     actions=["sts:AssumeRole"],
+                    resources=(),
                     principals=[("Service", ["vpc-flow-logs.amazonaws.com"])],
                     conditions=[Condition("StringEquals", "aws:SourceAccount", [account.account_id])],
                 )

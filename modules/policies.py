@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import jsii
 from cdktf import Annotations, Aspects, DefaultTokenResolver, IAspect, StringConcat, TerraformStack, Tokenization
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.eks_node_group import EksNodeGroup
 from cdktf_cdktf_provider_aws.internet_gateway import InternetGateway
 from cdktf_cdktf_provider_aws.route import Route
 from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
@@ -44,6 +45,14 @@ def is_worker_subnet(subnet: Subnet) -> bool:
     return any(tag in tags for tag in WORKER_SUBNET_TAGS)
 
 
+def resolve_in(stack: TerraformStack, token: str | None) -> str:
+    """A reference as Terraform would see it from inside `stack`. Two references
+    to one attribute are different token strings until resolved; resolving in
+    the producer's own stack gives `${aws_subnet.x.id}` even for a value another
+    stack consumes through remote state."""
+    return str(Tokenization.resolve(token, scope=stack, resolver=DefaultTokenResolver(StringConcat())))
+
+
 @jsii.implements(IValidation)
 class _StackRules:
     """Rules over several resources of one stack, run after all Aspects."""
@@ -55,11 +64,9 @@ class _StackRules:
     def validate(self) -> list[str]:
         stack = self._stack
         nodes = stack.node.find_all()
-        resolver = DefaultTokenResolver(StringConcat())
 
         def ref(token: str | None) -> str:
-            # Two references to one attribute are different token strings until resolved.
-            return str(Tokenization.resolve(token, scope=stack, resolver=resolver))
+            return resolve_in(stack, token)
 
         igw_ids = {ref(n.id) for n in nodes if isinstance(n, InternetGateway)}
         tables_to_igw = {
@@ -80,7 +87,23 @@ class _StackRules:
                     "a worker subnet routes to an internet gateway; nodes and pods belong in private "
                     "subnets that egress through NAT",
                 )
+        for n in nodes:
+            if isinstance(n, EksNodeGroup):
+                self._check_node_group_subnets(n)
         return []  # reported as error annotations, which fail synth with the rest
+
+    def _check_node_group_subnets(self, group: EksNodeGroup) -> None:
+        self._rules.checked["node-group-subnets"] += 1
+        workers = self._rules.worker_subnet_refs(self._stack)
+        for token in group.subnet_ids_input or []:
+            if not any(resolve_in(stack, token) in refs for stack, refs in workers):
+                self._rules.report(
+                    group,
+                    "node-group-private-subnets",
+                    "a node group uses a subnet that is not one of the private worker subnets; "
+                    "nodes belong in private subnets only",
+                )
+                return
 
 
 @jsii.implements(IAspect)
@@ -89,6 +112,25 @@ class BestPractices:
         self.violations: list[Violation] = []
         # How many resources each rule looked at, so tests can tell a rule ran.
         self.checked: Counter[str] = Counter()
+        self._worker_subnets: list[tuple[TerraformStack, set[str]]] | None = None
+
+    def worker_subnet_refs(self, within: IConstruct) -> list[tuple[TerraformStack, set[str]]]:
+        """Per stack of the app, the resolved ids of its worker subnets (computed
+        once: validations run after every construct exists)."""
+        if self._worker_subnets is not None:
+            return self._worker_subnets
+        result = []
+        for node in within.node.root.node.find_all():
+            if isinstance(node, TerraformStack):
+                refs = {
+                    resolve_in(node, n.id)
+                    for n in node.node.find_all()
+                    if isinstance(n, Subnet) and is_worker_subnet(n)
+                }
+                if refs:
+                    result.append((node, refs))
+        self._worker_subnets = result
+        return result
 
     def report(self, node: IConstruct, rule: str, message: str) -> None:
         violation = Violation(rule, node.node.path, message)

@@ -10,6 +10,7 @@ from cdktf import App, TerraformStack
 from envs import Environment
 from modules.policies import BestPractices, add_best_practices
 from stacks.bootstrap import BootstrapStack
+from stacks.cluster import ClusterStack
 from stacks.network import NetworkStack
 
 
@@ -17,9 +18,10 @@ from stacks.network import NetworkStack
 class EnvironmentStacks:
     bootstrap: BootstrapStack
     network: NetworkStack
+    cluster: ClusterStack
 
     def all(self) -> list[TerraformStack]:
-        return [self.bootstrap, self.network]
+        return [self.bootstrap, self.network, self.cluster]
 
 
 @dataclass
@@ -32,7 +34,8 @@ class PlatformApp:
 def build_environment(app: App, env: Environment) -> EnvironmentStacks:
     bootstrap = BootstrapStack(app, env)
     network = NetworkStack(app, env)
-    return EnvironmentStacks(bootstrap=bootstrap, network=network)
+    cluster = ClusterStack(app, env, network.network)
+    return EnvironmentStacks(bootstrap=bootstrap, network=network, cluster=cluster)
 
 
 def build_app(environments: Sequence[Environment], outdir: str) -> PlatformApp:

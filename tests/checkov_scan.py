@@ -50,9 +50,19 @@ def write_stripped(stacks: dict[str, dict[str, Any]], target: Path) -> None:
         (target / name / "cdk.tf.json").write_text(json.dumps(without_nulls(doc)))
 
 
+@dataclass(frozen=True)
+class Report:
+    failed: list[Finding]
+    passed: list[Finding]
+
+
 def scan(directory: Path, framework: str = "terraform_json") -> list[Finding]:
+    return scan_report(directory, framework).failed
+
+
+def scan_report(directory: Path, framework: str = "terraform_json") -> Report:
     result = subprocess.run(
-        [str(CHECKOV), "-d", str(directory), "--framework", framework, "--skip-download", "-o", "json", "--quiet"],
+        [str(CHECKOV), "-d", str(directory), "--framework", framework, "--skip-download", "-o", "json"],
         env={**os.environ, "BC_SKIP_MAPPING": "TRUE"},
         capture_output=True,
         text=True,
@@ -61,16 +71,18 @@ def scan(directory: Path, framework: str = "terraform_json") -> list[Finding]:
     if result.returncode not in (0, 1) or not result.stdout.strip():
         raise RuntimeError(f"checkov failed ({result.returncode}): {result.stderr[-2000:]}")
     report = json.loads(result.stdout)
-    findings = []
+    failed: list[Finding] = []
+    passed: list[Finding] = []
     for section in report if isinstance(report, list) else [report]:
         if not isinstance(section, dict) or "results" not in section:
             continue
         if section["summary"].get("parsing_errors"):
             raise RuntimeError(f"checkov could not parse: {section['results'].get('parsing_errors')}")
-        for failed in section["results"]["failed_checks"]:
-            stack = Path(failed["file_path"]).parts[1]
-            findings.append(Finding(failed["check_id"], stack, failed["resource"], failed["check_name"]))
-    return findings
+        for kind, target in (("failed_checks", failed), ("passed_checks", passed)):
+            for check in section["results"][kind]:
+                stack = Path(check["file_path"]).parts[1]
+                target.append(Finding(check["check_id"], stack, check["resource"], check["check_name"]))
+    return Report(failed=failed, passed=passed)
 
 
 def load_allowlist() -> list[dict[str, str]]:

@@ -95,6 +95,46 @@ CASES = {
     ),
     "node group sizes": (GOOD.replace("min_size: 2", "min_size: 5"), "cluster.system_node_group", "min_size"),
     "name in file": ("name: prod\n" + GOOD, "name", "file name"),
+    "unknown alarm threshold": (
+        GOOD.replace("evaluation_periods: 1", "evaluation_periods: 1\n  thresholds: {Forbiden403: 5}"),
+        "alarms.thresholds.Forbiden403",
+        "no metric filter of this name",
+    ),
+    "threshold not positive": (
+        GOOD.replace("evaluation_periods: 1", "evaluation_periods: 1\n  thresholds: {Forbidden403: 0}"),
+        "alarms.thresholds.Forbidden403",
+        "greater than 0",
+    ),
+    "malformed addon version": (
+        GOOD.replace("log_retention_days: 7", "log_retention_days: 7\n  addon_versions: {coredns: latest}"),
+        "cluster.addon_versions.coredns",
+        "should match pattern",
+    ),
+    "unknown addon": (
+        GOOD.replace("log_retention_days: 7", "log_retention_days: 7\n  addon_versions: {cordns: v1.2.3-eksbuild.1}"),
+        "cluster.addon_versions.cordns",
+        "Input should be",
+    ),
+    "public endpoint without allow-list": (
+        GOOD.replace("public_access_cidrs: [203.0.113.0/24]", "public_access_cidrs: []"),
+        "cluster.public_access_cidrs",
+        "no CIDR is allowed",
+    ),
+    "bad instance type": (
+        GOOD.replace("instance_types: [t3.large]", "instance_types: [t3large]"),
+        "cluster.system_node_group.instance_types.0",
+        "not an EC2 instance type",
+    ),
+    "mixed architectures": (
+        GOOD.replace("instance_types: [t3.large]", "instance_types: [t3.large, t4g.large]"),
+        "cluster.system_node_group.instance_types",
+        "mixes arm64",
+    ),
+    "bad admin principal": (
+        GOOD.replace("log_retention_days: 7", "log_retention_days: 7\n  admin_principal_arns: [admin]"),
+        "cluster.admin_principal_arns.0",
+        "not an IAM role or user ARN",
+    ),
 }
 
 

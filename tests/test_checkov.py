@@ -9,16 +9,38 @@ from cdktf import App, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup, SecurityGroupIngress
 
-from tests.checkov_scan import Finding, allowed, load_allowlist, require_checkov, scan, write_stripped
+from tests.checkov_scan import (
+    Finding,
+    Report,
+    allowed,
+    load_allowlist,
+    require_checkov,
+    scan,
+    scan_report,
+    write_stripped,
+)
 from tests.conftest import Synth
 
 
 @pytest.fixture(scope="session")
-def findings(synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> list[Finding]:
+def report(synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> Report:
     require_checkov()
     target = tmp_path_factory.mktemp("checkov")
     write_stripped(synth.stacks, target)
-    return scan(target)
+    return scan_report(target)
+
+
+@pytest.fixture(scope="session")
+def findings(report: Report) -> list[Finding]:
+    return report.failed
+
+
+def test_eks_security_checks_pass_in_prod(report: Report) -> None:
+    # Secrets encryption, public endpoint off/restricted, all log types, IMDSv2, hop limit 1.
+    expected = {"CKV_AWS_37", "CKV_AWS_38", "CKV_AWS_39", "CKV_AWS_58", "CKV_AWS_79", "CKV_AWS_341"}
+    passed = {f.check for f in report.passed if f.stack == "prod-cluster"}
+    assert expected <= passed
+    assert not expected & {f.check for f in report.failed if f.stack == "prod-cluster"}
 
 
 def test_allowlist_entries_have_reasons() -> None:

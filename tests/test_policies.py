@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from cdktf import App, TerraformStack
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.eks_node_group import EksNodeGroup, EksNodeGroupScalingConfig
 from cdktf_cdktf_provider_aws.internet_gateway import InternetGateway
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_aws.route import Route
@@ -76,3 +77,30 @@ def test_shipped_environments_break_no_rule(synth: Synth) -> None:
     # ... and nothing else reported an error.
     for name, entry in synth.manifest["stacks"].items():
         assert [a for a in entry["annotations"] if a["level"] == "ERROR"] == [], name
+
+
+def _node_group_in(stack: TerraformStack, worker_tagged: bool) -> None:
+    vpc = Vpc(stack, "vpc", cidr_block="10.0.0.0/16")
+    tags = {INTERNAL_ELB_ROLE_TAG: "1"} if worker_tagged else {"kubernetes.io/role/elb": "1"}
+    subnet = Subnet(stack, "subnet", vpc_id=vpc.id, cidr_block="10.0.0.0/24", tags=tags)
+    EksNodeGroup(
+        stack,
+        "nodes",
+        cluster_name="c",
+        node_role_arn="arn:aws:iam::123456789012:role/n",
+        subnet_ids=[subnet.id],
+        scaling_config=EksNodeGroupScalingConfig(min_size=1, max_size=1, desired_size=1),
+    )
+
+
+def test_node_group_in_a_public_subnet(tmp_path: Path) -> None:
+    violations = synth_violations(tmp_path, lambda s: _node_group_in(s, worker_tagged=False))
+    assert violations == [
+        "rules/nodes: [node-group-private-subnets] a node group uses a subnet that is not one of the private "
+        "worker subnets; nodes belong in private subnets only"
+    ]
+
+
+def test_node_group_rule_follows_cross_stack_references(synth: Synth) -> None:
+    # Each cluster stack's node group reads its subnets from the network stack.
+    assert synth.rules.checked["node-group-subnets"] == 3

@@ -1,0 +1,105 @@
+"""`E-cluster`: EKS, its observability, the system node group and the add-ons
+(infrastructure layer). Reads `E-network` through cross-stack references."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cdktf import TerraformOutput
+from constructs import Construct
+
+from envs import Environment
+from modules.control_plane_observability import ControlPlaneObservability, ObservabilitySettings
+from modules.eks_addons import AFTER_NODES, BEFORE_NODES, eks_addon
+from modules.eks_cluster import Cluster, ClusterSettings
+from modules.network import Network
+from modules.node_group import NodeGroupSettings, SystemNodeGroup
+from stacks.base import EnvironmentStack
+
+# Settings of add-ons that run as pods on the tainted system nodes at first.
+ADDON_CONFIGURATION: dict[str, dict[str, Any]] = {
+    "vpc-cni": {"enableNetworkPolicy": "true"},
+    "metrics-server": {"tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}]},
+}
+
+
+class ClusterStack(EnvironmentStack):
+    def __init__(self, scope: Construct, env: Environment, network: Network) -> None:
+        super().__init__(scope, env, "cluster")
+        c = env.cluster
+        self.cluster = Cluster(
+            self,
+            "eks",
+            ClusterSettings(
+                name=env.cluster_name,
+                kubernetes_version=c.kubernetes_version,
+                control_plane_subnet_ids=network.intra_subnet_ids,
+                endpoint_public_access=c.endpoint_public_access,
+                public_access_cidrs=c.public_access_cidrs,
+                admin_principal_arns=c.admin_principal_arns,
+                log_types=c.log_types,
+                log_retention_days=c.log_retention_days,
+                adopt_existing_log_group=c.adopt_existing_log_group,
+                protect=env.deletion_protection,
+            ),
+        )
+        self.observability = ControlPlaneObservability(
+            self,
+            "observability",
+            ObservabilitySettings(
+                cluster_name=env.cluster_name,
+                region=env.aws.region,
+                log_group_name=self.cluster.log_group.name,
+                log_types=c.log_types,
+                thresholds=env.alarms.thresholds,
+                period_seconds=env.alarms.period_seconds,
+                evaluation_periods=env.alarms.evaluation_periods,
+                alarm_email=env.alarms.email,
+                protect=env.deletion_protection,
+            ),
+            self.cluster.account,
+        )
+
+        def addon(name: str, after: list[Any]) -> Any:
+            return eks_addon(
+                self,
+                cluster_name=self.cluster.name,
+                kubernetes_version=c.kubernetes_version,
+                name=name,
+                pinned_versions={str(name): version for name, version in c.addon_versions.items()},
+                configuration=ADDON_CONFIGURATION.get(name),
+                depends_on=after,
+            )
+
+        networking = [addon(name, []) for name in BEFORE_NODES]
+        ng = c.system_node_group
+        self.system_nodes = SystemNodeGroup(
+            self,
+            "system-nodes",
+            NodeGroupSettings(
+                cluster_name=self.cluster.name,
+                name="system",
+                subnet_ids=network.private_subnet_ids,
+                instance_types=ng.instance_types,
+                min_size=ng.min_size,
+                desired_size=ng.desired_size,
+                max_size=ng.max_size,
+                disk_size_gib=ng.disk_size_gib,
+            ),
+            partition=self.cluster.account.partition,
+            depends_on=networking,
+        )
+        for name in AFTER_NODES:
+            addon(name, [self.system_nodes.node_group])
+
+        outputs = {
+            "cluster_name": self.cluster.name,
+            "cluster_endpoint": self.cluster.endpoint,
+            "cluster_certificate_authority_data": self.cluster.certificate_authority_data,
+            "cluster_security_group_id": self.cluster.cluster_security_group_id,
+            "system_node_role_arn": self.system_nodes.role.arn,
+            "alarm_topic_arn": self.observability.topic_arn,
+            "dashboard_name": self.observability.dashboard_name,
+        }
+        for name, value in outputs.items():
+            TerraformOutput(self, name, value=value)

@@ -1,0 +1,252 @@
+"""`E-cluster` on the shared synth: EKS, logging, filters, alarms, node group, add-ons, IAM, outputs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from modules.control_plane_filters import FILTERS
+from tests.conftest import ENV_NAMES, Synth, resolve_policy
+
+ALL_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+
+
+def one(synth: Synth, stack: str, kind: str) -> dict[str, Any]:
+    (item,) = synth.resources(stack, kind).values()
+    return item
+
+
+def ref_of(synth: Synth, stack: str, kind: str, suffix: str, attribute: str) -> str:
+    for name, res in synth.resources(stack, kind).items():
+        if res["//"]["metadata"]["path"].endswith(suffix):
+            return f"${{{kind}.{name}.{attribute}}}"
+    raise AssertionError(f"no {kind} ending in {suffix}")
+
+
+@pytest.mark.parametrize(
+    ("env", "log_types", "retention"),
+    [("dev", ["api", "audit", "authenticator"], 7), ("staging", ALL_LOG_TYPES, 30), ("prod", ALL_LOG_TYPES, 365)],
+)
+def test_cluster_logging(synth: Synth, env: str, log_types: list[str], retention: int) -> None:
+    stack = f"{env}-cluster"
+    cluster = one(synth, stack, "aws_eks_cluster")
+    assert cluster["enabled_cluster_log_types"] == log_types
+    group = synth.resource_by_path(stack, "aws_cloudwatch_log_group", "/control-plane-logs")
+    assert group["name"] == f"/aws/eks/{env}-platform/cluster"
+    assert group["retention_in_days"] == retention
+    assert group["kms_key_id"] == ref_of(synth, stack, "aws_kms_key", "logs-kms/key", "arn")
+    # Created by us, before the cluster: otherwise EKS creates it unencrypted and never expiring.
+    log_group_address = ref_of(synth, stack, "aws_cloudwatch_log_group", "/control-plane-logs", "x")
+    assert cluster["depends_on"] == [log_group_address.removeprefix("${").removesuffix(".x}")]
+
+
+@pytest.mark.parametrize("env", ENV_NAMES)
+def test_cluster_secure_defaults(synth: Synth, env: str) -> None:
+    stack = f"{env}-cluster"
+    cluster = one(synth, stack, "aws_eks_cluster")
+    assert cluster["name"] == f"{env}-platform" and cluster["version"] == "1.34"
+    assert cluster["access_config"] == {
+        "authentication_mode": "API",
+        "bootstrap_cluster_creator_admin_permissions": False,
+    }
+    assert cluster["vpc_config"]["endpoint_private_access"] is True
+    assert cluster["encryption_config"]["resources"] == ["secrets"]
+    secrets_key_arn = ref_of(synth, stack, "aws_kms_key", "secrets-kms/key", "arn")
+    assert cluster["encryption_config"]["provider"]["key_arn"] == secrets_key_arn
+    secrets_key = synth.resource_by_path(stack, "aws_kms_key", "secrets-kms/key")
+    assert secrets_key["enable_key_rotation"] is True
+    users = [
+        s for s in resolve_policy(synth, stack, secrets_key["policy"])["statement"] if s["sid"] == "ClusterRoleUsesKey"
+    ]
+    assert users[0]["principals"] == [
+        {"type": "AWS", "identifiers": [ref_of(synth, stack, "aws_iam_role", "eks/cluster-role", "arn")]}
+    ]
+    # Control-plane ENIs in the intra subnets, read from the network stack.
+    assert all("network_intra-" in s for s in cluster["vpc_config"]["subnet_ids"])
+    assert len(cluster["vpc_config"]["subnet_ids"]) == 3
+
+
+def test_endpoint_access_per_environment(synth: Synth) -> None:
+    prod = one(synth, "prod-cluster", "aws_eks_cluster")["vpc_config"]
+    assert prod["endpoint_public_access"] is False and "public_access_cidrs" not in prod
+    dev = one(synth, "dev-cluster", "aws_eks_cluster")["vpc_config"]
+    assert dev["endpoint_public_access"] is True and dev["public_access_cidrs"] == ["203.0.113.0/24"]
+
+
+def test_admin_access_entries(synth: Synth) -> None:
+    (entry,) = synth.resources("prod-cluster", "aws_eks_access_entry").values()
+    assert entry["principal_arn"] == "arn:aws:iam::333333333333:role/PlatformAdmin"
+    (association,) = synth.resources("prod-cluster", "aws_eks_access_policy_association").values()
+    assert association["policy_arn"].endswith(":eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy")
+    assert association["access_scope"] == {"type": "cluster"}
+    assert synth.resources("dev-cluster", "aws_eks_access_entry") == {}
+
+
+@pytest.mark.parametrize("env", ENV_NAMES)
+def test_metric_filters_alarms_queries_dashboard(synth: Synth, env: str) -> None:
+    stack = f"{env}-cluster"
+    log_types = one(synth, stack, "aws_eks_cluster")["enabled_cluster_log_types"]
+    expected = [f for f in FILTERS if f.log_type in log_types]
+    assert len(expected) >= 8
+    log_group_name = ref_of(synth, stack, "aws_cloudwatch_log_group", "/control-plane-logs", "name")
+    topic_arn = ref_of(synth, stack, "aws_sns_topic", "/alarms", "arn")
+    filters = {
+        f["metric_transformation"]["name"]: f
+        for f in synth.resources(stack, "aws_cloudwatch_log_metric_filter").values()
+    }
+    alarms = {a["metric_name"]: a for a in synth.resources(stack, "aws_cloudwatch_metric_alarm").values()}
+    queries = {q["name"]: q for q in synth.resources(stack, "aws_cloudwatch_query_definition").values()}
+    assert set(filters) == set(alarms) == {f.name for f in expected}
+    thresholds = {"prod": {"Forbidden403": 100, "Unauthorized401": 50}}.get(env, {})
+    for f in expected:
+        metric_filter = filters[f.name]
+        assert metric_filter["log_group_name"] == log_group_name
+        assert metric_filter["pattern"] == f.pattern
+        assert metric_filter["metric_transformation"]["namespace"] == f"EKS/ControlPlane/{env}-platform"
+        assert metric_filter["metric_transformation"]["value"] == "1"
+        alarm = alarms[f.name]
+        assert alarm["namespace"] == f"EKS/ControlPlane/{env}-platform"
+        assert alarm["alarm_actions"] == [topic_arn] and alarm["ok_actions"] == [topic_arn]
+        assert alarm["threshold"] == thresholds.get(f.name, f.default_threshold)
+        assert alarm["period"] == 300 and alarm["statistic"] == "Sum"
+        assert alarm["treat_missing_data"] == "notBreaching"
+        assert queries[f"{env}-platform/{f.name}"]["query_string"] == f.query
+        assert queries[f"{env}-platform/{f.name}"]["log_group_names"] == [log_group_name]
+    dashboard = one(synth, stack, "aws_cloudwatch_dashboard")
+    body = json.loads(dashboard["dashboard_body"])
+    metrics = [w["properties"]["metrics"][0][1] for w in body["widgets"] if w["type"] == "metric"]
+    assert metrics == [f.name for f in expected]
+    (alarm_widget,) = [w for w in body["widgets"] if w["type"] == "alarm"]
+    assert len(alarm_widget["properties"]["alarms"]) == len(expected)
+    assert all(a.startswith("${aws_cloudwatch_metric_alarm.") for a in alarm_widget["properties"]["alarms"])
+
+
+def test_alarm_topic_encrypted_and_subscribed_where_configured(synth: Synth) -> None:
+    for env in ENV_NAMES:
+        stack = f"{env}-cluster"
+        topic = one(synth, stack, "aws_sns_topic")
+        assert topic["kms_master_key_id"] == ref_of(synth, stack, "aws_kms_key", "alarms-kms/key", "arn")
+        policy = resolve_policy(synth, stack, one(synth, stack, "aws_sns_topic_policy")["policy"])
+        publish = next(s for s in policy["statement"] if s["sid"] == "CloudWatchAlarmsPublish")
+        assert publish["principals"] == [{"type": "Service", "identifiers": ["cloudwatch.amazonaws.com"]}]
+    (subscription,) = synth.resources("prod-cluster", "aws_sns_topic_subscription").values()
+    assert subscription["protocol"] == "email" and subscription["endpoint"] == "platform-oncall@example.com"
+    assert synth.resources("dev-cluster", "aws_sns_topic_subscription") == {}
+
+
+@pytest.mark.parametrize(
+    ("env", "sizes", "instance"), [("dev", (2, 2, 3), "t3.large"), ("prod", (3, 3, 6), "m7i.xlarge")]
+)
+def test_system_node_group(synth: Synth, env: str, sizes: tuple[int, int, int], instance: str) -> None:
+    stack = f"{env}-cluster"
+    group = one(synth, stack, "aws_eks_node_group")
+    assert [group["scaling_config"][k] for k in ("min_size", "desired_size", "max_size")] == list(sizes)
+    assert group["instance_types"] == [instance] and group["ami_type"] == "AL2023_x86_64_STANDARD"
+    assert all("network_private-" in s for s in group["subnet_ids"]) and len(group["subnet_ids"]) == 3
+    assert group["taint"] == [{"key": "CriticalAddonsOnly", "value": "true", "effect": "NO_SCHEDULE"}]
+    assert group["labels"] == {"eks-platform/node-group": "system"}
+    assert "remote_access" not in group
+    template = one(synth, stack, "aws_launch_template")
+    assert template["metadata_options"] == {
+        "http_endpoint": "enabled",
+        "http_tokens": "required",
+        "http_put_response_hop_limit": 1,
+    }
+    (device,) = template["block_device_mappings"]
+    assert device["ebs"]["volume_type"] == "gp3" and device["ebs"]["encrypted"] == "true"
+    assert "key_name" not in template
+    assert group["launch_template"]["id"] == ref_of(synth, stack, "aws_launch_template", "launch-template", "id")
+
+
+def test_iam_roles(synth: Synth) -> None:
+    stack = "prod-cluster"
+    attachments = [
+        a["policy_arn"].rsplit("/", 1)[1] for a in synth.resources(stack, "aws_iam_role_policy_attachment").values()
+    ]
+    assert sorted(attachments) == sorted(
+        [
+            "AmazonEKSClusterPolicy",
+            "AmazonEKSWorkerNodePolicy",
+            "AmazonEKS_CNI_Policy",
+            "AmazonEC2ContainerRegistryPullOnly",
+            "AmazonSSMManagedInstanceCore",
+        ]
+    )
+    for role in synth.resources(stack, "aws_iam_role").values():
+        trust = resolve_policy(synth, stack, role["assume_role_policy"])
+        (statement,) = trust["statement"]
+        assert "resources" not in statement  # trust policies name no resource
+        assert statement["principals"][0]["type"] == "Service"
+
+
+def test_addons_order_and_conflicts(synth: Synth) -> None:
+    stack = "prod-cluster"
+    addons = synth.resources(stack, "aws_eks_addon")
+    assert set(addons) == {"vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns", "metrics-server"}
+    for addon in addons.values():
+        assert (
+            addon["resolve_conflicts_on_create"] == "OVERWRITE" and addon["resolve_conflicts_on_update"] == "OVERWRITE"
+        )
+        assert addon["addon_version"].startswith("${data.aws_eks_addon_version.")
+    group_name = next(iter(synth.resources(stack, "aws_eks_node_group")))
+    group = synth.resources(stack, "aws_eks_node_group")[group_name]
+    assert set(group["depends_on"]) == {
+        "aws_eks_addon.vpc-cni",
+        "aws_eks_addon.kube-proxy",
+        "aws_eks_addon.eks-pod-identity-agent",
+    }
+    for name in ("coredns", "metrics-server"):
+        assert addons[name]["depends_on"] == [f"aws_eks_node_group.{group_name}"]
+    assert json.loads(addons["vpc-cni"]["configuration_values"])["enableNetworkPolicy"] == "true"
+    tolerations = json.loads(addons["metrics-server"]["configuration_values"])["tolerations"]
+    assert tolerations == [{"key": "CriticalAddonsOnly", "operator": "Exists"}]
+    versions = synth.data(stack, "aws_eks_addon_version")
+    assert {v["addon_name"] for v in versions.values()} == set(addons)
+    assert all(v["kubernetes_version"] == "1.34" for v in versions.values())
+
+
+def test_outputs_for_later_stacks(synth: Synth) -> None:
+    outputs = synth.stack("prod-cluster")["output"]
+    for name in (
+        "cluster_name",
+        "cluster_endpoint",
+        "cluster_certificate_authority_data",
+        "cluster_security_group_id",
+        "system_node_role_arn",
+        "alarm_topic_arn",
+        "dashboard_name",
+    ):
+        assert name in outputs
+
+
+def test_protection_follows_the_environment(synth: Synth) -> None:
+    def protected(stack: str) -> list[bool]:
+        kinds = ("aws_eks_cluster", "aws_kms_key", "aws_cloudwatch_log_group")
+        return [
+            r.get("lifecycle", {}).get("prevent_destroy") is True
+            for k in kinds
+            for r in synth.resources(stack, k).values()
+        ]
+
+    assert all(protected("prod-cluster")) and not any(protected("dev-cluster"))
+    assert one(synth, "prod-cluster", "aws_eks_cluster")["deletion_protection"] is True
+    assert one(synth, "dev-cluster", "aws_eks_cluster")["deletion_protection"] is False
+
+
+@pytest.mark.parametrize("env", ENV_NAMES)
+def test_cross_stack_wiring(synth: Synth, env: str) -> None:
+    cluster_stack, network_stack = synth.stack(f"{env}-cluster"), synth.stack(f"{env}-network")
+    assert synth.manifest["stacks"][f"{env}-cluster"]["dependencies"] == [f"{env}-network"]
+    (remote,) = cluster_stack["data"]["terraform_remote_state"].values()
+    backend = network_stack["terraform"]["backend"]["s3"]
+    assert remote["backend"] == "s3"
+    assert remote["config"] == {k: backend[k] for k in ("bucket", "key", "region", "encrypt")}
+    # Every output the cluster reads exists in the network stack and points at the right subnet.
+    subnets = network_stack["resource"]["aws_subnet"]
+    for subnet_ref in one(synth, f"{env}-cluster", "aws_eks_node_group")["subnet_ids"]:
+        output = subnet_ref.split(".outputs.")[1].rstrip("}")
+        value = network_stack["output"][output]["value"]
+        subnet_name = value.removeprefix("${aws_subnet.").removesuffix(".id}")
+        assert subnets[subnet_name]["tags"]["platform/subnet-tier"] == "private"
