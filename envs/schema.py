@@ -53,6 +53,29 @@ SUPPORTED_KUBERNETES_VERSIONS: tuple[str, ...] = ("1.32", "1.33", "1.34", "1.35"
 LogType = Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]
 CONTROL_PLANE_LOG_TYPES: tuple[LogType, ...] = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 
+# Instance categories Karpenter's `karpenter.k8s.aws/instance-category` label takes.
+INSTANCE_CATEGORIES: tuple[str, ...] = (
+    "a",
+    "c",
+    "d",
+    "f",
+    "g",
+    "hpc",
+    "i",
+    "im",
+    "inf",
+    "is",
+    "m",
+    "p",
+    "r",
+    "t",
+    "trn",
+    "u",
+    "vt",
+    "x",
+    "z",
+)
+
 # EKS add-ons the cluster stack installs; versions may be pinned per environment.
 EKS_ADDONS: tuple[str, ...] = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns", "metrics-server")
 AddonName = Literal["vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns", "metrics-server"]
@@ -250,8 +273,63 @@ class KarpenterLimits(Frozen):
     memory_gib: PositiveInt
 
 
-class Karpenter(Frozen):
+class DisruptionBudget(Frozen):
+    """A Karpenter disruption budget: at most `nodes` (count or percentage) may be
+    disrupted at once; with `schedule` (cron, UTC) and `duration` it applies only then."""
+
+    nodes: Annotated[str, Field(pattern=r"^((100|[0-9]{1,2})%|[0-9]+)$")]
+    schedule: str | None = None
+    duration: Annotated[str, Field(pattern=r"^([0-9]+(s|m|h))+$")] | None = None
+    reasons: list[Literal["Underutilized", "Empty", "Drifted"]] = []
+
+    @model_validator(mode="after")
+    def _schedule_with_duration(self) -> DisruptionBudget:
+        if (self.schedule is None) != (self.duration is None):
+            raise FieldError("schedule", "schedule and duration must be set together")
+        if self.schedule is not None and len(self.schedule.split()) != 5:
+            raise FieldError("schedule", f"'{self.schedule}' is not a five-field cron expression")
+        return self
+
+
+Duration = Annotated[str, Field(pattern=r"^([0-9]+(s|m|h))+$")]
+
+
+class NodePool(Frozen):
+    name: DnsLabel
+    capacity_types: Annotated[list[Literal["on-demand", "spot"]], Field(min_length=1)]
+    weight: Annotated[int, Field(ge=1, le=100)] | None = None
+    instance_categories: Annotated[list[str], Field(min_length=1)] = ["c", "m", "r"]
+    min_generation: Annotated[int, Field(ge=1)] = 5
+    architectures: Annotated[list[Literal["amd64", "arm64"]], Field(min_length=1)] = ["amd64"]
     limits: KarpenterLimits
+    consolidation_policy: Literal["WhenEmptyOrUnderutilized", "WhenEmpty"] = "WhenEmptyOrUnderutilized"
+    consolidate_after: Duration = "1m"
+    expire_after: Duration = "720h"
+    budgets: list[DisruptionBudget] = [DisruptionBudget(nodes="10%")]
+
+    @model_validator(mode="after")
+    def _check_categories(self) -> NodePool:
+        for index, category in enumerate(self.instance_categories):
+            if category not in INSTANCE_CATEGORIES:
+                raise FieldError(
+                    f"instance_categories.{index}",
+                    f"'{category}' is not an EC2 instance category ({', '.join(INSTANCE_CATEGORIES)})",
+                )
+        return self
+
+
+class Karpenter(Frozen):
+    # AL2023 AMI alias, pinned: `al2023@v20261015`. `al2023@latest` rolls every
+    # node whenever AWS publishes an AMI, which production must not do.
+    ami_alias: Annotated[str, Field(pattern=r"^al2023@(latest|v\d{8})$")]
+    node_pools: Annotated[list[NodePool], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Karpenter:
+        names = [p.name for p in self.node_pools]
+        if len(set(names)) != len(names):
+            raise FieldError("node_pools", "a node pool name appears twice")
+        return self
 
 
 class TeamQuota(Frozen):
@@ -321,6 +399,18 @@ class Environment(Frozen):
                     "network.nat",
                     "a production environment needs a NAT gateway per AZ "
                     "(one NAT gateway is a single point of failure for all egress)",
+                )
+        if self.production:
+            if self.karpenter.ami_alias.endswith("@latest"):
+                raise FieldError(
+                    "karpenter.ami_alias",
+                    "@latest in a production environment replaces every node whenever AWS publishes an AMI; "
+                    "pin a version (al2023@vYYYYMMDD)",
+                )
+            if not any("on-demand" in p.capacity_types for p in self.karpenter.node_pools):
+                raise FieldError(
+                    "karpenter.node_pools",
+                    "a production environment needs an on-demand pool to fall back on when spot capacity runs out",
                 )
         names = [t.name for t in self.teams]
         if len(set(names)) != len(names):

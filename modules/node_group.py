@@ -49,7 +49,8 @@ def ami_type(instance_types: Sequence[str]) -> str:
 
 @dataclass(frozen=True)
 class NodeGroupSettings:
-    cluster_name: str
+    cluster_name: str  # literal, for names
+    cluster: str  # the cluster resource's name attribute, so the group waits for the cluster
     name: str
     subnet_ids: Sequence[str]
     instance_types: Sequence[str]
@@ -101,7 +102,7 @@ class SystemNodeGroup(Construct):
         self.node_group = EksNodeGroup(
             self,
             "node-group",
-            cluster_name=s.cluster_name,
+            cluster_name=s.cluster,
             node_group_name_prefix=f"{s.name}-",
             node_role_arn=self.role.arn,
             subnet_ids=list(s.subnet_ids),

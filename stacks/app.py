@@ -9,9 +9,11 @@ from cdktf import App, TerraformStack
 
 from envs import Environment
 from modules.policies import BestPractices, add_best_practices
+from stacks.addons import AddonsStack
 from stacks.bootstrap import BootstrapStack
 from stacks.cluster import ClusterStack
 from stacks.network import NetworkStack
+from stacks.platform import PlatformStack
 
 
 @dataclass
@@ -19,9 +21,11 @@ class EnvironmentStacks:
     bootstrap: BootstrapStack
     network: NetworkStack
     cluster: ClusterStack
+    addons: AddonsStack
+    platform: PlatformStack
 
     def all(self) -> list[TerraformStack]:
-        return [self.bootstrap, self.network, self.cluster]
+        return [self.bootstrap, self.network, self.cluster, self.addons, self.platform]
 
 
 @dataclass
@@ -35,7 +39,9 @@ def build_environment(app: App, env: Environment) -> EnvironmentStacks:
     bootstrap = BootstrapStack(app, env)
     network = NetworkStack(app, env)
     cluster = ClusterStack(app, env, network.network)
-    return EnvironmentStacks(bootstrap=bootstrap, network=network, cluster=cluster)
+    addons = AddonsStack(app, env, cluster)
+    platform = PlatformStack(app, env, cluster, addons)
+    return EnvironmentStacks(bootstrap=bootstrap, network=network, cluster=cluster, addons=addons, platform=platform)
 
 
 def build_app(environments: Sequence[Environment], outdir: str) -> PlatformApp:

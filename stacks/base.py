@@ -25,33 +25,31 @@ class EnvironmentStack(TerraformStack):
 
     `remote_state=False` is for the bootstrap stack only: it creates the bucket
     the others keep their state in, so it starts with a local backend.
+    `aws=False` leaves out the AWS provider in stacks with no AWS resource.
     """
 
-    def __init__(self, scope: Construct, env: Environment, layer: str, *, remote_state: bool = True) -> None:
+    def __init__(
+        self, scope: Construct, env: Environment, layer: str, *, remote_state: bool = True, aws: bool = True
+    ) -> None:
         self.env = env
         self.layer = layer
         name = stack_name(env, layer)
         super().__init__(scope, name)
-        AwsProvider(
-            self,
-            "aws",
-            region=env.aws.region,
-            # A config for one account can never change another.
-            allowed_account_ids=[env.aws.account_id] if env.aws.account_id else None,
-            default_tags=[
-                AwsProviderDefaultTags(
-                    tags={"Project": PROJECT, "Environment": env.name, "Stack": name, "ManagedBy": "cdktf"}
-                )
-            ],
-        )
-        if remote_state:
-            S3Backend(
+        if aws:
+            AwsProvider(
                 self,
-                bucket=env.state.bucket,
-                key=state_key(name),
+                "aws",
                 region=env.aws.region,
-                encrypt=True,
+                # A config for one account can never change another.
+                allowed_account_ids=[env.aws.account_id] if env.aws.account_id else None,
+                default_tags=[
+                    AwsProviderDefaultTags(
+                        tags={"Project": PROJECT, "Environment": env.name, "Stack": name, "ManagedBy": "cdktf"}
+                    )
+                ],
             )
+        if remote_state:
+            S3Backend(self, bucket=env.state.bucket, key=state_key(name), region=env.aws.region, encrypt=True)
             # S3 native locking (Terraform >= 1.10); cdktf 0.21's S3Backend has no argument for it.
             self.add_override("terraform.backend.s3.use_lockfile", True)
         else:

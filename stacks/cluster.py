@@ -12,6 +12,7 @@ from envs import Environment
 from modules.control_plane_observability import ControlPlaneObservability, ObservabilitySettings
 from modules.eks_addons import AFTER_NODES, BEFORE_NODES, eks_addon
 from modules.eks_cluster import Cluster, ClusterSettings
+from modules.karpenter_aws import KarpenterAws
 from modules.network import Network
 from modules.node_group import NodeGroupSettings, SystemNodeGroup
 from stacks.base import EnvironmentStack
@@ -77,7 +78,8 @@ class ClusterStack(EnvironmentStack):
             self,
             "system-nodes",
             NodeGroupSettings(
-                cluster_name=self.cluster.name,
+                cluster_name=env.cluster_name,
+                cluster=self.cluster.name,
                 name="system",
                 subnet_ids=network.private_subnet_ids,
                 instance_types=ng.instance_types,
@@ -91,6 +93,14 @@ class ClusterStack(EnvironmentStack):
         )
         for name in AFTER_NODES:
             addon(name, [self.system_nodes.node_group])
+        self.karpenter = KarpenterAws(
+            self,
+            "karpenter",
+            cluster_name=env.cluster_name,
+            cluster=self.cluster.name,
+            cluster_security_group_id=self.cluster.cluster_security_group_id,
+            account=self.cluster.account,
+        )
 
         outputs = {
             "cluster_name": self.cluster.name,
@@ -100,6 +110,8 @@ class ClusterStack(EnvironmentStack):
             "system_node_role_arn": self.system_nodes.role.arn,
             "alarm_topic_arn": self.observability.topic_arn,
             "dashboard_name": self.observability.dashboard_name,
+            "karpenter_interruption_queue": self.karpenter.queue_name,
+            "karpenter_node_role_name": self.karpenter.node_role_name,
         }
         for name, value in outputs.items():
             TerraformOutput(self, name, value=value)

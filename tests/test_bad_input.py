@@ -89,9 +89,26 @@ CASES = {
     "duplicate key": (GOOD.replace("nat: single", "nat: single\n  nat: per_az"), "nat' appears twice", "line"),
     "not yaml": ("network: [", "not valid YAML", "dev.yaml"),
     "karpenter limit not positive": (
-        GOOD.replace("cpu: 32,", "cpu: 0,"),
-        "karpenter.limits.cpu",
+        GOOD.replace("limits: {cpu: 32,", "limits: {cpu: 0,"),
+        "karpenter.node_pools.0.limits.cpu",
         "greater than 0",
+    ),
+    "karpenter limits missing": (
+        GOOD.replace("      limits: {cpu: 16, memory_gib: 64}\n", ""),
+        "karpenter.node_pools.1.limits",
+        "required but not set",
+    ),
+    "unknown instance category": (
+        GOOD.replace("consolidate_after: 30s", "consolidate_after: 30s\n      instance_categories: [m, q]"),
+        "karpenter.node_pools.0.instance_categories.1",
+        "not an EC2 instance category",
+    ),
+    "budget schedule without duration": (
+        GOOD.replace(
+            "consolidate_after: 30s", "consolidate_after: 30s\n      budgets: [{nodes: '0', schedule: '0 9 * * *'}]"
+        ),
+        "karpenter.node_pools.0.budgets.0.schedule",
+        "must be set together",
     ),
     "node group sizes": (GOOD.replace("min_size: 2", "min_size: 5"), "cluster.system_node_group", "min_size"),
     "name in file": ("name: prod\n" + GOOD, "name", "file name"),
@@ -157,6 +174,28 @@ def test_production_refuses_open_api_endpoint(workdir: tuple[Path, Path]) -> Non
     )
     (envs_dir / "prod.yaml").write_text(text)
     assert_one_clean_line(run_main(envs_dir, outdir), outdir, "prod.yaml", "cluster.public_access_cidrs", "0.0.0.0/0")
+
+
+PROD = (ROOT / "envs" / "prod.yaml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "reason"),
+    [
+        (PROD.replace("al2023@v20261015", "al2023@latest"), "karpenter.ami_alias", "@latest in a production"),
+        (
+            PROD.replace("capacity_types: [on-demand]", "capacity_types: [spot]"),
+            "karpenter.node_pools",
+            "needs an on-demand pool",
+        ),
+    ],
+    ids=["latest alias in production", "spot-only production"],
+)
+def test_production_karpenter_rules(text: str, field: str, reason: str, workdir: tuple[Path, Path]) -> None:
+    envs_dir, outdir = workdir
+    assert text != PROD
+    (envs_dir / "prod.yaml").write_text(text)
+    assert_one_clean_line(run_main(envs_dir, outdir), outdir, "prod.yaml", field, reason)
 
 
 def test_unknown_environment_in_selection(workdir: tuple[Path, Path]) -> None:

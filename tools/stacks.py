@@ -39,7 +39,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.skip_bootstrap and layer == "bootstrap":
             continue
         doc = json.loads((outdir / manifest["stacks"][name]["synthesizedStackPath"]).read_text())
-        region = doc["provider"]["aws"][0]["region"]
+        backend = doc["terraform"]["backend"]
+        region = backend["s3"]["region"] if "s3" in backend else doc["provider"]["aws"][0]["region"]
         rows.append({"stack": name, "env": env, "region": region})
     if args.env and not rows:
         print(f"no synthesized stack for environment '{args.env}' in {outdir}", file=sys.stderr)

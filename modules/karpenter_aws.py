@@ -1,0 +1,333 @@
+"""Karpenter's AWS side (in `E-cluster`): the controller's IAM role for EKS Pod
+Identity with the six policies of Karpenter's getting-started template, the
+node role and its access entry, and the interruption queue with the five
+EventBridge rules that feed it.
+
+The policy statements follow Karpenter 1.14.1's `cloudformation.yaml` statement
+by statement (tests/test_karpenter_conformance.py compares them), written as
+structured documents instead of JSON strings.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
+from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
+from cdktf_cdktf_provider_aws.ec2_tag import Ec2Tag
+from cdktf_cdktf_provider_aws.eks_access_entry import EksAccessEntry
+from cdktf_cdktf_provider_aws.eks_pod_identity_association import EksPodIdentityAssociation
+from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
+from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
+from constructs import Construct
+
+from modules.iam import Condition, Statement, deny_insecure_transport, policy_document, service_role
+from modules.kms import AccountContext
+from modules.network import KARPENTER_DISCOVERY_TAG
+from modules.node_group import NODE_POLICIES
+
+NAMESPACE = "kube-system"
+SERVICE_ACCOUNT = "karpenter"
+POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
+
+# EventBridge rules of the upstream template: (rule id, source, detail-type).
+INTERRUPTION_EVENTS: tuple[tuple[str, str, str], ...] = (
+    ("health", "aws.health", "AWS Health Event"),
+    ("spot-interruption", "aws.ec2", "EC2 Spot Instance Interruption Warning"),
+    ("rebalance", "aws.ec2", "EC2 Instance Rebalance Recommendation"),
+    ("instance-state-change", "aws.ec2", "EC2 Instance State-change Notification"),
+    ("capacity-reservation-interruption", "aws.ec2", "EC2 Capacity Reservation Instance Interruption Warning"),
+)
+
+
+@dataclass(frozen=True)
+class PolicyContext:
+    partition: str
+    region: str
+    account_id: str
+    cluster_name: str
+    node_role_arn: str
+    queue_arn: str
+
+
+def _owned(prefix: str, cluster: str) -> Condition:
+    return Condition("StringEquals", f"aws:{prefix}/kubernetes.io/cluster/{cluster}", ["owned"])
+
+
+def controller_policies(c: PolicyContext) -> dict[str, list[Statement]]:
+    """The six controller policies, by the upstream template's policy name."""
+    ec2 = f"arn:{c.partition}:ec2:{c.region}"
+    profile = f"arn:{c.partition}:iam::{c.account_id}:instance-profile/*"
+    cluster_arn = f"arn:{c.partition}:eks:{c.region}:{c.account_id}:cluster/{c.cluster_name}"
+    tagged_resources = [
+        f"{ec2}:*:{kind}/*"
+        for kind in ("fleet", "instance", "volume", "network-interface", "launch-template", "spot-instances-request")
+    ]
+    nodepool_on_resource = Condition("StringLike", "aws:ResourceTag/karpenter.sh/nodepool", ["*"])
+    nodepool_in_request = Condition("StringLike", "aws:RequestTag/karpenter.sh/nodepool", ["*"])
+    cluster_name_in_request = Condition("StringEquals", "aws:RequestTag/eks:eks-cluster-name", [c.cluster_name])
+    region_on_resource = Condition("StringEquals", "aws:ResourceTag/topology.kubernetes.io/region", [c.region])
+    region_in_request = Condition("StringEquals", "aws:RequestTag/topology.kubernetes.io/region", [c.region])
+    nodeclass_on_resource = Condition("StringLike", "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass", ["*"])
+    nodeclass_in_request = Condition("StringLike", "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass", ["*"])
+    return {
+        "NodeLifecyclePolicy": [
+            Statement(
+                sid="AllowScopedEC2InstanceAccessActions",
+                actions=["ec2:RunInstances", "ec2:CreateFleet"],
+                resources=[
+                    f"{ec2}::image/*",
+                    f"{ec2}::snapshot/*",
+                    f"{ec2}:*:security-group/*",
+                    f"{ec2}:*:subnet/*",
+                    f"{ec2}:*:capacity-reservation/*",
+                    f"{ec2}:*:placement-group/*",
+                ],
+            ),
+            Statement(
+                sid="AllowScopedEC2LaunchTemplateAccessActions",
+                actions=["ec2:RunInstances", "ec2:CreateFleet"],
+                resources=[f"{ec2}:*:launch-template/*"],
+                conditions=[_owned("ResourceTag", c.cluster_name), nodepool_on_resource],
+            ),
+            Statement(
+                sid="AllowScopedEC2InstanceActionsWithTags",
+                actions=["ec2:RunInstances", "ec2:CreateFleet", "ec2:CreateLaunchTemplate"],
+                resources=tagged_resources,
+                conditions=[_owned("RequestTag", c.cluster_name), cluster_name_in_request, nodepool_in_request],
+            ),
+            Statement(
+                sid="AllowScopedResourceCreationTagging",
+                actions=["ec2:CreateTags"],
+                resources=tagged_resources,
+                conditions=[
+                    _owned("RequestTag", c.cluster_name),
+                    cluster_name_in_request,
+                    Condition(
+                        "StringEquals", "ec2:CreateAction", ["RunInstances", "CreateFleet", "CreateLaunchTemplate"]
+                    ),
+                    nodepool_in_request,
+                ],
+            ),
+            Statement(
+                sid="AllowScopedResourceTagging",
+                actions=["ec2:CreateTags"],
+                resources=[f"{ec2}:*:instance/*"],
+                conditions=[
+                    _owned("ResourceTag", c.cluster_name),
+                    nodepool_on_resource,
+                    Condition("StringEqualsIfExists", "aws:RequestTag/eks:eks-cluster-name", [c.cluster_name]),
+                    Condition(
+                        "ForAllValues:StringEquals",
+                        "aws:TagKeys",
+                        ["eks:eks-cluster-name", "karpenter.sh/nodeclaim", "Name"],
+                    ),
+                ],
+            ),
+            Statement(
+                sid="AllowScopedDeletion",
+                actions=["ec2:TerminateInstances", "ec2:DeleteLaunchTemplate"],
+                resources=[f"{ec2}:*:instance/*", f"{ec2}:*:launch-template/*"],
+                conditions=[_owned("ResourceTag", c.cluster_name), nodepool_on_resource],
+            ),
+        ],
+        "IAMIntegrationPolicy": [
+            Statement(
+                sid="AllowPassingInstanceRole",
+                actions=["iam:PassRole"],
+                resources=[c.node_role_arn],
+                conditions=[
+                    Condition("StringEquals", "iam:PassedToService", ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"])
+                ],
+            ),
+            Statement(
+                sid="AllowScopedInstanceProfileCreationActions",
+                actions=["iam:CreateInstanceProfile"],
+                resources=[profile],
+                conditions=[
+                    _owned("RequestTag", c.cluster_name),
+                    cluster_name_in_request,
+                    region_in_request,
+                    nodeclass_in_request,
+                ],
+            ),
+            Statement(
+                sid="AllowScopedInstanceProfileTagActions",
+                actions=["iam:TagInstanceProfile"],
+                resources=[profile],
+                conditions=[
+                    _owned("ResourceTag", c.cluster_name),
+                    region_on_resource,
+                    _owned("RequestTag", c.cluster_name),
+                    cluster_name_in_request,
+                    region_in_request,
+                    nodeclass_on_resource,
+                    nodeclass_in_request,
+                ],
+            ),
+            Statement(
+                sid="AllowScopedInstanceProfileActions",
+                actions=[
+                    "iam:AddRoleToInstanceProfile",
+                    "iam:RemoveRoleFromInstanceProfile",
+                    "iam:DeleteInstanceProfile",
+                ],
+                resources=[profile],
+                conditions=[_owned("ResourceTag", c.cluster_name), region_on_resource, nodeclass_on_resource],
+            ),
+        ],
+        "EKSIntegrationPolicy": [
+            Statement(sid="AllowAPIServerEndpointDiscovery", actions=["eks:DescribeCluster"], resources=[cluster_arn]),
+        ],
+        "InterruptionPolicy": [
+            Statement(
+                sid="AllowInterruptionQueueActions",
+                actions=["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"],
+                resources=[c.queue_arn],
+            ),
+        ],
+        "ResourceDiscoveryPolicy": [
+            Statement(
+                sid="AllowRegionalReadActions",
+                actions=[
+                    "ec2:DescribeCapacityReservations",
+                    "ec2:DescribeImages",
+                    "ec2:DescribeInstances",
+                    "ec2:DescribeInstanceStatus",
+                    "ec2:DescribeInstanceTypeOfferings",
+                    "ec2:DescribeInstanceTypes",
+                    "ec2:DescribeLaunchTemplates",
+                    "ec2:DescribePlacementGroups",
+                    "ec2:DescribeSecurityGroups",
+                    "ec2:DescribeSpotPriceHistory",
+                    "ec2:DescribeSubnets",
+                ],
+                conditions=[Condition("StringEquals", "aws:RequestedRegion", [c.region])],
+            ),
+            Statement(
+                sid="AllowSSMReadActions",
+                actions=["ssm:GetParameter"],
+                resources=[f"arn:{c.partition}:ssm:{c.region}::parameter/aws/service/*"],
+            ),
+            Statement(sid="AllowPricingReadActions", actions=["pricing:GetProducts"]),
+            Statement(sid="AllowUnscopedInstanceProfileListAction", actions=["iam:ListInstanceProfiles"]),
+            Statement(sid="AllowInstanceProfileReadActions", actions=["iam:GetInstanceProfile"], resources=[profile]),
+        ],
+        "ZonalShiftPolicy": [
+            Statement(
+                sid="AllowZonalShiftStatusReadOnly",
+                actions=["arc-zonal-shift:GetManagedResource"],
+                conditions=[Condition("StringEquals", "arc-zonal-shift:ResourceIdentifier", [cluster_arn])],
+            ),
+        ],
+    }
+
+
+class KarpenterAws(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        cluster_name: str,
+        cluster: str,
+        cluster_security_group_id: str,
+        account: AccountContext,
+    ) -> None:
+        """`cluster_name` is the literal name (names, policy conditions); `cluster` is
+        the cluster resource's name attribute, so that what needs the cluster waits for it."""
+        super().__init__(scope, id_)
+        # EC2NodeClasses select security groups by this tag: the cluster security
+        # group EKS creates is the one nodes need.
+        Ec2Tag(
+            self,
+            "cluster-sg-discovery",
+            resource_id=cluster_security_group_id,
+            key=KARPENTER_DISCOVERY_TAG,
+            value=cluster_name,
+        )
+        self.node_role = service_role(
+            self,
+            "node-role",
+            name=f"KarpenterNodeRole-{cluster_name}",
+            service="ec2.amazonaws.com",
+            partition=account.partition,
+            managed_policies=NODE_POLICIES,
+        )
+        # Nodes Karpenter launches join the cluster through this access entry.
+        EksAccessEntry(self, "node-access", cluster_name=cluster, principal_arn=self.node_role.arn, type="EC2_LINUX")
+
+        self.queue = SqsQueue(
+            self,
+            "interruption-queue",
+            name=cluster_name,
+            message_retention_seconds=300,
+            sqs_managed_sse_enabled=True,
+        )
+        queue_policy = policy_document(
+            self,
+            "interruption-queue-policy-document",
+            [
+                Statement(
+                    sid="EventBridgeAndSqsSend",
+                    actions=["sqs:SendMessage"],
+                    resources=[self.queue.arn],
+                    principals=[("Service", ["events.amazonaws.com", "sqs.amazonaws.com"])],
+                ),
+                deny_insecure_transport([self.queue.arn], ["sqs:*"]),
+            ],
+        )
+        SqsQueuePolicy(self, "interruption-queue-policy", queue_url=self.queue.url, policy=queue_policy.json)
+        for rule_id, source, detail_type in INTERRUPTION_EVENTS:
+            rule = CloudwatchEventRule(
+                self,
+                f"rule-{rule_id}",
+                name=f"{cluster_name}-karpenter-{rule_id}",
+                description=f"Karpenter interruption handling: {detail_type}",
+                event_pattern=json.dumps({"source": [source], "detail-type": [detail_type]}),
+            )
+            CloudwatchEventTarget(
+                self,
+                f"target-{rule_id}",
+                rule=rule.name,
+                arn=self.queue.arn,
+                target_id="KarpenterInterruptionQueueTarget",
+            )
+
+        self.controller_role = service_role(
+            self,
+            "controller-role",
+            name=f"KarpenterController-{cluster_name}",
+            service=POD_IDENTITY_SERVICE,
+            partition=account.partition,
+            actions=["sts:AssumeRole", "sts:TagSession"],
+        )
+        context = PolicyContext(
+            partition=account.partition,
+            region=account.region,
+            account_id=account.account_id,
+            cluster_name=cluster_name,
+            node_role_arn=self.node_role.arn,
+            queue_arn=self.queue.arn,
+        )
+        for policy_name, statements in controller_policies(context).items():
+            document = policy_document(self, f"{policy_name}-document", statements)
+            policy = IamPolicy(
+                self, policy_name, name=f"KarpenterController{policy_name}-{cluster_name}", policy=document.json
+            )
+            IamRolePolicyAttachment(
+                self, f"{policy_name}-attachment", role=self.controller_role.name, policy_arn=policy.arn
+            )
+        EksPodIdentityAssociation(
+            self,
+            "pod-identity",
+            cluster_name=cluster,
+            namespace=NAMESPACE,
+            service_account=SERVICE_ACCOUNT,
+            role_arn=self.controller_role.arn,
+        )
+        self.queue_name = self.queue.name
+        self.node_role_name = self.node_role.name

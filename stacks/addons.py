@@ -1,0 +1,32 @@
+"""`E-addons`: Helm releases of the cluster's controllers and their CRDs
+(platform layer). Reads `E-cluster` through cross-stack references."""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from envs import Environment
+from modules.karpenter_controller import ControllerSettings, KarpenterController
+from modules.kubernetes_access import ClusterEndpoint, helm_provider
+from stacks.base import EnvironmentStack
+from stacks.cluster import ClusterStack
+
+
+def cluster_endpoint(env: Environment, cluster: ClusterStack) -> ClusterEndpoint:
+    return ClusterEndpoint(
+        name=env.cluster_name,
+        region=env.aws.region,
+        endpoint=cluster.cluster.endpoint,
+        certificate_authority_data=cluster.cluster.certificate_authority_data,
+    )
+
+
+class AddonsStack(EnvironmentStack):
+    def __init__(self, scope: Construct, env: Environment, cluster: ClusterStack) -> None:
+        super().__init__(scope, env, "addons", aws=False)
+        helm_provider(self, cluster_endpoint(env, cluster))
+        self.karpenter = KarpenterController(
+            self,
+            "karpenter",
+            ControllerSettings(cluster_name=env.cluster_name, interruption_queue=cluster.karpenter.queue_name),
+        )

@@ -1,0 +1,52 @@
+"""`E-platform`: objects that need the controllers' CRDs or define tenancy
+(platform layer). Reads `E-cluster`; deployed after `E-addons`."""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from envs import Environment
+from modules.karpenter_nodes import Budget, KarpenterNodes, NodeClassSettings, NodePoolSettings
+from modules.kubernetes_access import kubernetes_provider
+from stacks.addons import AddonsStack, cluster_endpoint
+from stacks.base import PROJECT, EnvironmentStack
+from stacks.cluster import ClusterStack
+
+NODE_CLASS = "default"
+
+
+class PlatformStack(EnvironmentStack):
+    def __init__(self, scope: Construct, env: Environment, cluster: ClusterStack, addons: AddonsStack) -> None:
+        super().__init__(scope, env, "platform", aws=False)
+        self.add_dependency(addons)  # the CRDs come with the addons stack's Helm releases
+        kubernetes_provider(self, cluster_endpoint(env, cluster))
+        k = env.karpenter
+        self.karpenter_nodes = KarpenterNodes(
+            self,
+            "karpenter",
+            NodeClassSettings(
+                name=NODE_CLASS,
+                cluster_name=env.cluster_name,
+                node_role_name=cluster.karpenter.node_role_name,
+                ami_alias=k.ami_alias,
+                tags={"Project": PROJECT, "Environment": env.name, "ManagedBy": "karpenter"},
+            ),
+            [
+                NodePoolSettings(
+                    name=pool.name,
+                    node_class=NODE_CLASS,
+                    capacity_types=pool.capacity_types,
+                    instance_categories=pool.instance_categories,
+                    min_generation=pool.min_generation,
+                    architectures=pool.architectures,
+                    cpu_limit=pool.limits.cpu,
+                    memory_limit_gib=pool.limits.memory_gib,
+                    consolidation_policy=pool.consolidation_policy,
+                    consolidate_after=pool.consolidate_after,
+                    expire_after=pool.expire_after,
+                    budgets=[Budget(b.nodes, b.schedule, b.duration, b.reasons) for b in pool.budgets],
+                    weight=pool.weight,
+                )
+                for pool in k.node_pools
+            ],
+        )
