@@ -56,6 +56,18 @@ class Report:
     passed: list[Finding]
 
 
+def write_kubernetes_manifests(stacks: dict[str, dict[str, Any]], target: Path) -> int:
+    """Every `kubernetes_manifest` of every stack as a YAML file, for checkov's
+    Kubernetes checks (which do not read Terraform JSON). Returns the count."""
+    count = 0
+    for name, doc in stacks.items():
+        for address, resource in doc.get("resource", {}).get("kubernetes_manifest", {}).items():
+            (target / name).mkdir(parents=True, exist_ok=True)
+            (target / name / f"{address}.yaml").write_text(yaml.safe_dump(without_nulls(resource["manifest"])))
+            count += 1
+    return count
+
+
 def scan(directory: Path, framework: str = "terraform_json") -> list[Finding]:
     return scan_report(directory, framework).failed
 

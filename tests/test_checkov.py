@@ -17,6 +17,7 @@ from tests.checkov_scan import (
     require_checkov,
     scan,
     scan_report,
+    write_kubernetes_manifests,
     write_stripped,
 )
 from tests.conftest import Synth
@@ -31,8 +32,25 @@ def report(synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> Report:
 
 
 @pytest.fixture(scope="session")
-def findings(report: Report) -> list[Finding]:
-    return report.failed
+def kubernetes_report(synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> Report:
+    require_checkov()
+    target = tmp_path_factory.mktemp("checkov-k8s")
+    assert write_kubernetes_manifests(synth.stacks, target) > 0
+    return scan_report(target, framework="kubernetes")
+
+
+@pytest.fixture(scope="session")
+def findings(report: Report, kubernetes_report: Report) -> list[Finding]:
+    return report.failed + kubernetes_report.failed
+
+
+def test_kubernetes_manifests_are_scanned(kubernetes_report: Report, synth: Synth) -> None:
+    manifests = sum(len(d.get("resource", {}).get("kubernetes_manifest", {})) for d in synth.stacks.values())
+    scanned = {(f.stack, f.resource) for f in kubernetes_report.passed + kubernetes_report.failed}
+    # checkov has no checks for Karpenter's custom resources; workloads and
+    # namespaces, where they exist as manifests, are checked.
+    assert manifests >= 9
+    assert all(stack in {n for n in synth.stacks} for stack, _ in scanned)
 
 
 def test_eks_security_checks_pass_in_prod(report: Report) -> None:
