@@ -30,11 +30,12 @@ NODE_TOOLS := node_modules/.installed
 PLATFORM_PYPI_URL ?= $(shell $(PYTHON) -c 'import os; from pip._internal.models.index import PyPI; print(os.environ.get("PIP_INDEX_URL") or PyPI.simple_url)')
 export PLATFORM_PYPI_URL
 
-.PHONY: help setup synth test lint bench plan deploy clean
+.PHONY: help setup synth test lint bench ip-plan plan deploy require-env clean
 help:
 	@echo "make synth   set up, synthesize every environment into cdktf.out/, print a summary"
 	@echo "make test    set up, run every test"
 	@echo "make lint    ruff and mypy"
+	@echo "make ip-plan IP capacity per environment, AZ and subnet at maximum scale"
 	@echo "make bench   full synth time with lazy vs eager provider loading"
 	@echo "make plan ENV=dev     terraform plan of every stack of ENV (needs AWS credentials, Terraform >= 1.10)"
 	@echo "make deploy ENV=dev   cdktf deploy of every stack of ENV but bootstrap, in dependency order"
@@ -60,6 +61,10 @@ setup: $(SYNCED)
 synth: setup
 	$(PY) main.py
 	$(PY) -m tools.summary cdktf.out
+	$(PY) -m tools.ip_plan
+
+ip-plan: setup
+	$(PY) -m tools.ip_plan
 
 test: setup $(CHECKOV) $(NODE_TOOLS)
 	$(NODE_ENV) PLATFORM_CHECKOV=$(CHECKOV) PLATFORM_REQUIRE_TOOLS=1 $(PY) -m pytest

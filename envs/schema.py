@@ -17,6 +17,15 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from modules.control_plane_filters import FILTER_NAMES
 from modules.instance_types import architecture, is_instance_type
+from modules.ip_plan import (
+    INSTANCE_FACTS,
+    CniMode,
+    IpPlan,
+    NodeKind,
+    facts_for_vcpus,
+    max_pods_capacity,
+    plan_ip_capacity,
+)
 from modules.subnet_plan import SubnetPlan, SubnetPlanError, plan_subnets
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
@@ -300,6 +309,9 @@ class NodePool(Frozen):
     weight: Annotated[int, Field(ge=1, le=100)] | None = None
     instance_categories: Annotated[list[str], Field(min_length=1)] = ["c", "m", "r"]
     min_generation: Annotated[int, Field(ge=1)] = 5
+    # Smallest instance (vCPUs) the pool may launch; with the CPU limit it bounds
+    # the node count the IP plan must hold.
+    min_vcpu: Annotated[int, Field(ge=2, le=48)] = 4
     architectures: Annotated[list[Literal["amd64", "arm64"]], Field(min_length=1)] = ["amd64"]
     limits: KarpenterLimits
     consolidation_policy: Literal["WhenEmptyOrUnderutilized", "WhenEmpty"] = "WhenEmptyOrUnderutilized"
@@ -354,6 +366,8 @@ class Alarms(Frozen):
     period_seconds: Annotated[int, Field(ge=60)] = 300
     evaluation_periods: PositiveInt = 1
     thresholds: dict[str, PositiveInt] = {}
+    # VPC CNI alarms: assigned/total IPs and attached/attachable ENIs above this.
+    ip_utilisation_percent: Annotated[int, Field(ge=1, le=100)] = 80
 
     @model_validator(mode="after")
     def _check_period(self) -> Alarms:
@@ -365,6 +379,52 @@ class Alarms(Frozen):
         if self.period_seconds % 60:
             raise FieldError("period_seconds", f"{self.period_seconds} is not a multiple of 60")
         return self
+
+
+class Cni(Frozen):
+    """VPC CNI settings (the vpc-cni add-on) and the IP plan's assumptions."""
+
+    prefix_delegation: bool = True
+    # None: 1 prefix in prefix mode unless warm_ip_target is set.
+    warm_prefix_target: Annotated[int, Field(ge=0, le=16)] | None = None
+    warm_ip_target: Annotated[int, Field(ge=0)] | None = None
+    minimum_ip_target: Annotated[int, Field(ge=0)] | None = None
+    # Pods in the secondary CIDR's pod subnets (ENIConfig per AZ).
+    custom_networking: bool = False
+    # None: the most every node kind can address (capped at 110 below 30 vCPUs).
+    max_pods: Annotated[int, Field(ge=8, le=250)] | None = None
+    # Addresses each node subnet keeps for load balancers and endpoint ENIs.
+    reserved_ips_per_subnet: Annotated[int, Field(ge=0)] = 32
+    warning_percent: Annotated[int, Field(ge=1, le=100)] = 80
+
+    @model_validator(mode="after")
+    def _check_warm_targets(self) -> Cni:
+        if self.warm_prefix_target is not None and not self.prefix_delegation:
+            raise FieldError("warm_prefix_target", "only applies with prefix_delegation on")
+        if self.warm_prefix_target is not None and self.warm_ip_target is not None:
+            raise FieldError(
+                "warm_ip_target",
+                "contradicts warm_prefix_target: with both set the CNI ignores WARM_PREFIX_TARGET; set one",
+            )
+        if (
+            self.warm_ip_target is not None
+            and self.minimum_ip_target is not None
+            and self.minimum_ip_target < self.warm_ip_target
+        ):
+            raise FieldError("minimum_ip_target", "is below warm_ip_target, so it never takes effect")
+        return self
+
+    def mode(self) -> CniMode:
+        warm_prefix = self.warm_prefix_target
+        if self.prefix_delegation and warm_prefix is None and self.warm_ip_target is None:
+            warm_prefix = 1
+        return CniMode(
+            prefix_delegation=self.prefix_delegation,
+            custom_networking=self.custom_networking,
+            warm_prefix_target=warm_prefix,
+            warm_ip_target=self.warm_ip_target,
+            minimum_ip_target=self.minimum_ip_target,
+        )
 
 
 class Environment(Frozen):
@@ -380,6 +440,32 @@ class Environment(Frozen):
     karpenter: Karpenter
     teams: list[Team] = []
     alarms: Alarms = Alarms()
+    cni: Cni = Cni()
+
+    def node_kinds(self) -> list[NodeKind]:
+        group = self.cluster.system_node_group
+        smallest = min((INSTANCE_FACTS[t] for t in group.instance_types), key=lambda f: (f.enis, f.ipv4_per_eni))
+        kinds = [NodeKind("system", group.max_size, smallest)]
+        for pool in self.karpenter.node_pools:
+            kinds.append(NodeKind(pool.name, -(-pool.limits.cpu // pool.min_vcpu), facts_for_vcpus(pool.min_vcpu)))
+        return kinds
+
+    def max_pods(self) -> int:
+        """One max-pods value for every node (node group and Karpenter alike)."""
+        mode = self.cni.mode()
+        capacity = min(max_pods_capacity(k.facts, mode) for k in self.node_kinds())
+        return self.cni.max_pods or capacity
+
+    def ip_plan(self) -> IpPlan:
+        plan = self.network.subnet_plan()
+        return plan_ip_capacity(
+            node_subnets=plan.private,
+            pod_subnets=plan.pod,
+            kinds=self.node_kinds(),
+            mode=self.cni.mode(),
+            max_pods=self.max_pods(),
+            reserved_ips=self.cni.reserved_ips_per_subnet,
+        )
 
     @property
     def cluster_name(self) -> str:
@@ -415,4 +501,35 @@ class Environment(Frozen):
         names = [t.name for t in self.teams]
         if len(set(names)) != len(names):
             raise FieldError("teams", "a team name appears twice")
+        self._check_ip_plan()
         return self
+
+    def _check_ip_plan(self) -> None:
+        if self.cni.custom_networking and self.network.secondary_cidr is None:
+            raise FieldError(
+                "cni.custom_networking", "needs network.secondary_cidr: pods go to its subnets, one per AZ"
+            )
+        group = self.cluster.system_node_group
+        for index, name in enumerate(group.instance_types):
+            if name not in INSTANCE_FACTS:
+                raise FieldError(
+                    f"cluster.system_node_group.instance_types.{index}",
+                    f"no network facts for '{name}' in the IP planner (modules/ip_plan.py INSTANCE_FACTS): add them",
+                )
+        mode = self.cni.mode()
+        for kind in self.node_kinds():
+            capacity = max_pods_capacity(kind.facts, mode)
+            if self.cni.max_pods is not None and self.cni.max_pods > capacity:
+                raise FieldError(
+                    "cni.max_pods",
+                    f"{self.cni.max_pods} is more than the CNI can address on the smallest {kind.name} node ({capacity})",
+                )
+        for use in self.ip_plan().shortfalls():
+            tier = "pod_subnet_prefix" if use.role == "pod" else "subnet_sizes.private"
+            field = f"network.secondary_cidr.{tier}" if use.role == "pod" else f"network.{tier}"
+            raise FieldError(
+                field,
+                f"IP plan of {self.name} does not fit: {use.role} subnet {use.cidr} (AZ {use.az_index}) needs "
+                f"{use.needed} addresses at maximum scale ({use.max_nodes} nodes, {use.max_pods} pods) but has "
+                f"{use.usable} usable: short by {-use.headroom}",
+            )

@@ -27,6 +27,7 @@ class NodeClassSettings:
     node_role_name: str
     ami_alias: str
     disk_size_gib: int = 50
+    max_pods: int | None = None  # kubelet maxPods, the same as the managed node group's
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -45,6 +46,7 @@ class NodePoolSettings:
     capacity_types: Sequence[str]
     instance_categories: Sequence[str]
     min_generation: int
+    min_vcpu: int
     architectures: Sequence[str]
     cpu_limit: int
     memory_limit_gib: int
@@ -86,6 +88,7 @@ def ec2_node_class(s: NodeClassSettings) -> dict[str, Any]:
                 }
             ],
             "tags": dict(s.tags),
+            **({"kubelet": {"maxPods": s.max_pods}} if s.max_pods else {}),
         },
     }
 
@@ -108,6 +111,7 @@ def node_pool(s: NodePoolSettings) -> dict[str, Any]:
                         "operator": "Gt",
                         "values": [str(s.min_generation - 1)],
                     },
+                    {"key": "karpenter.k8s.aws/instance-cpu", "operator": "Gt", "values": [str(s.min_vcpu - 1)]},
                     {"key": "kubernetes.io/arch", "operator": "In", "values": list(s.architectures)},
                     {"key": "kubernetes.io/os", "operator": "In", "values": ["linux"]},
                 ],

@@ -9,6 +9,7 @@ SSH key.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ from constructs import Construct
 
 from modules.iam import service_role
 from modules.instance_types import architecture
+from modules.vpc_cni import node_config_user_data
 
 SYSTEM_NODE_LABEL = ("eks-platform/node-group", "system")
 CRITICAL_ADDONS_TAINT = "CriticalAddonsOnly"
@@ -58,6 +60,7 @@ class NodeGroupSettings:
     desired_size: int
     max_size: int
     disk_size_gib: int
+    max_pods: int | None = None  # kubelet maxPods, consistent with the CNI mode and Karpenter
 
 
 def node_role(scope: Construct, id_: str, *, name: str, partition: str) -> IamRole:
@@ -83,6 +86,7 @@ class SystemNodeGroup(Construct):
             self,
             "launch-template",
             name_prefix=f"{s.cluster_name}-{s.name}-",
+            user_data=base64.b64encode(node_config_user_data(s.max_pods).encode()).decode() if s.max_pods else None,
             update_default_version=True,
             metadata_options=LaunchTemplateMetadataOptions(
                 http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1

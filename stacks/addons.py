@@ -6,6 +6,7 @@ from __future__ import annotations
 from constructs import Construct
 
 from envs import Environment
+from modules.cni_metrics_helper import cni_metrics_helper_release
 from modules.karpenter_controller import ControllerSettings, KarpenterController
 from modules.kubernetes_access import ClusterEndpoint, helm_provider
 from stacks.base import EnvironmentStack
@@ -30,3 +31,4 @@ class AddonsStack(EnvironmentStack):
             "karpenter",
             ControllerSettings(cluster_name=env.cluster_name, interruption_queue=cluster.karpenter.queue_name),
         )
+        self.cni_metrics_helper = cni_metrics_helper_release(self, env.cluster_name, env.aws.region)

@@ -40,7 +40,7 @@ def build_environment(app: App, env: Environment) -> EnvironmentStacks:
     network = NetworkStack(app, env)
     cluster = ClusterStack(app, env, network.network)
     addons = AddonsStack(app, env, cluster)
-    platform = PlatformStack(app, env, cluster, addons)
+    platform = PlatformStack(app, env, network.network, cluster, addons)
     return EnvironmentStacks(bootstrap=bootstrap, network=network, cluster=cluster, addons=addons, platform=platform)
 
 

@@ -9,25 +9,29 @@ from cdktf import TerraformOutput
 from constructs import Construct
 
 from envs import Environment
+from modules.cni_metrics_helper import CniAlarmSettings, CniMetricsHelperAws
+from modules.cni_metrics_helper import dashboard_widgets as cni_dashboard_widgets
 from modules.control_plane_observability import ControlPlaneObservability, ObservabilitySettings
 from modules.eks_addons import AFTER_NODES, BEFORE_NODES, eks_addon
 from modules.eks_cluster import Cluster, ClusterSettings
 from modules.karpenter_aws import KarpenterAws
 from modules.network import Network
 from modules.node_group import NodeGroupSettings, SystemNodeGroup
+from modules.vpc_cni import vpc_cni_configuration
 from stacks.base import EnvironmentStack
 
-# Settings of add-ons that run as pods on the tainted system nodes at first.
-ADDON_CONFIGURATION: dict[str, dict[str, Any]] = {
-    "vpc-cni": {"enableNetworkPolicy": "true"},
-    "metrics-server": {"tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}]},
-}
+# Add-ons that run as pods must tolerate the system nodes' taint: at first there are no other nodes.
+METRICS_SERVER_CONFIGURATION: dict[str, Any] = {"tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}]}
 
 
 class ClusterStack(EnvironmentStack):
     def __init__(self, scope: Construct, env: Environment, network: Network) -> None:
         super().__init__(scope, env, "cluster")
         c = env.cluster
+        addon_configuration = {
+            "vpc-cni": vpc_cni_configuration(env.cni.mode()),
+            "metrics-server": METRICS_SERVER_CONFIGURATION,
+        }
         self.cluster = Cluster(
             self,
             "eks",
@@ -57,8 +61,23 @@ class ClusterStack(EnvironmentStack):
                 evaluation_periods=env.alarms.evaluation_periods,
                 alarm_email=env.alarms.email,
                 protect=env.deletion_protection,
+                extra_widgets=cni_dashboard_widgets(env.cluster_name, env.aws.region, env.alarms.period_seconds),
             ),
             self.cluster.account,
+        )
+        self.cni_metrics = CniMetricsHelperAws(
+            self,
+            "cni-metrics-helper",
+            CniAlarmSettings(
+                cluster_name=env.cluster_name,
+                region=env.aws.region,
+                topic_arn=self.observability.topic_arn,
+                utilisation_percent=env.alarms.ip_utilisation_percent,
+                period_seconds=env.alarms.period_seconds,
+                evaluation_periods=env.alarms.evaluation_periods,
+            ),
+            cluster=self.cluster.name,
+            partition=self.cluster.account.partition,
         )
 
         def addon(name: str, after: list[Any]) -> Any:
@@ -68,7 +87,7 @@ class ClusterStack(EnvironmentStack):
                 kubernetes_version=c.kubernetes_version,
                 name=name,
                 pinned_versions={str(name): version for name, version in c.addon_versions.items()},
-                configuration=ADDON_CONFIGURATION.get(name),
+                configuration=addon_configuration.get(name),
                 depends_on=after,
             )
 
@@ -87,6 +106,7 @@ class ClusterStack(EnvironmentStack):
                 desired_size=ng.desired_size,
                 max_size=ng.max_size,
                 disk_size_gib=ng.disk_size_gib,
+                max_pods=env.max_pods(),
             ),
             partition=self.cluster.account.partition,
             depends_on=networking,

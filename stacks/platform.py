@@ -8,6 +8,8 @@ from constructs import Construct
 from envs import Environment
 from modules.karpenter_nodes import Budget, KarpenterNodes, NodeClassSettings, NodePoolSettings
 from modules.kubernetes_access import kubernetes_provider
+from modules.network import Network
+from modules.vpc_cni import EniConfigs
 from stacks.addons import AddonsStack, cluster_endpoint
 from stacks.base import PROJECT, EnvironmentStack
 from stacks.cluster import ClusterStack
@@ -16,11 +18,21 @@ NODE_CLASS = "default"
 
 
 class PlatformStack(EnvironmentStack):
-    def __init__(self, scope: Construct, env: Environment, cluster: ClusterStack, addons: AddonsStack) -> None:
+    def __init__(
+        self, scope: Construct, env: Environment, network: Network, cluster: ClusterStack, addons: AddonsStack
+    ) -> None:
         super().__init__(scope, env, "platform", aws=False)
         self.add_dependency(addons)  # the CRDs come with the addons stack's Helm releases
         kubernetes_provider(self, cluster_endpoint(env, cluster))
         k = env.karpenter
+        if env.cni.custom_networking:
+            EniConfigs(
+                self,
+                "eni-configs",
+                zones=[subnet.availability_zone for subnet in network.pod_subnets],
+                pod_subnet_ids=network.pod_subnet_ids,
+                security_group_id=cluster.cluster.cluster_security_group_id,
+            )
         self.karpenter_nodes = KarpenterNodes(
             self,
             "karpenter",
@@ -29,6 +41,7 @@ class PlatformStack(EnvironmentStack):
                 cluster_name=env.cluster_name,
                 node_role_name=cluster.karpenter.node_role_name,
                 ami_alias=k.ami_alias,
+                max_pods=env.max_pods(),
                 tags={"Project": PROJECT, "Environment": env.name, "ManagedBy": "karpenter"},
             ),
             [
@@ -38,6 +51,7 @@ class PlatformStack(EnvironmentStack):
                     capacity_types=pool.capacity_types,
                     instance_categories=pool.instance_categories,
                     min_generation=pool.min_generation,
+                    min_vcpu=pool.min_vcpu,
                     architectures=pool.architectures,
                     cpu_limit=pool.limits.cpu,
                     memory_limit_gib=pool.limits.memory_gib,

@@ -137,6 +137,33 @@ CASES = {
         "cluster.public_access_cidrs",
         "no CIDR is allowed",
     ),
+    "IP plan does not fit": (
+        GOOD.replace("private: 19", "private: 24").replace(
+            "limits: {cpu: 32, memory_gib: 128}", "limits: {cpu: 800, memory_gib: 3200}"
+        ),
+        "network.subnet_sizes.private",
+        "IP plan of dev does not fit: node subnet 10.10.3.0/24 (AZ 0) needs 10619 addresses at maximum scale (70 nodes, 7700 pods) but has 251 usable: short by 10368",
+    ),
+    "contradictory warm targets": (
+        GOOD + "\ncni: {warm_prefix_target: 1, warm_ip_target: 5}\n",
+        "cni.warm_ip_target",
+        "contradicts warm_prefix_target",
+    ),
+    "custom networking without secondary CIDR": (
+        GOOD + "\ncni: {custom_networking: true}\n",
+        "cni.custom_networking",
+        "needs network.secondary_cidr",
+    ),
+    "max pods beyond what the CNI can address": (
+        GOOD + "\ncni: {prefix_delegation: false, max_pods: 110}\n",
+        "cni.max_pods",
+        "more than the CNI can address",
+    ),
+    "instance type unknown to the IP planner": (
+        GOOD.replace("instance_types: [t3.large]", "instance_types: [x2iedn.large]"),
+        "cluster.system_node_group.instance_types.0",
+        "no network facts",
+    ),
     "bad instance type": (
         GOOD.replace("instance_types: [t3.large]", "instance_types: [t3large]"),
         "cluster.system_node_group.instance_types.0",

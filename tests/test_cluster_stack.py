@@ -97,7 +97,11 @@ def test_metric_filters_alarms_queries_dashboard(synth: Synth, env: str) -> None
         f["metric_transformation"]["name"]: f
         for f in synth.resources(stack, "aws_cloudwatch_log_metric_filter").values()
     }
-    alarms = {a["metric_name"]: a for a in synth.resources(stack, "aws_cloudwatch_metric_alarm").values()}
+    alarms = {
+        a["metric_name"]: a
+        for a in synth.resources(stack, "aws_cloudwatch_metric_alarm").values()
+        if a.get("namespace", "").startswith("EKS/ControlPlane/")
+    }
     queries = {q["name"]: q for q in synth.resources(stack, "aws_cloudwatch_query_definition").values()}
     assert set(filters) == set(alarms) == {f.name for f in expected}
     thresholds = {"prod": {"Forbidden403": 100, "Unauthorized401": 50}}.get(env, {})
@@ -117,7 +121,11 @@ def test_metric_filters_alarms_queries_dashboard(synth: Synth, env: str) -> None
         assert queries[f"{env}-platform/{f.name}"]["log_group_names"] == [log_group_name]
     dashboard = one(synth, stack, "aws_cloudwatch_dashboard")
     body = json.loads(dashboard["dashboard_body"])
-    metrics = [w["properties"]["metrics"][0][1] for w in body["widgets"] if w["type"] == "metric"]
+    metrics = [
+        w["properties"]["metrics"][0][1]
+        for w in body["widgets"]
+        if w["type"] == "metric" and w["properties"]["metrics"][0][0].startswith("EKS/ControlPlane/")
+    ]
     assert metrics == [f.name for f in expected]
     (alarm_widget,) = [w for w in body["widgets"] if w["type"] == "alarm"]
     assert len(alarm_widget["properties"]["alarms"]) == len(expected)

@@ -92,7 +92,11 @@ def test_subnets_math_and_tags(synth: Synth, env: str) -> None:
     assert vpc["enable_dns_support"] is True and vpc["enable_dns_hostnames"] is True
     vpc_net = ipaddress.IPv4Network(vpc["cidr_block"])
     tiers = subnets_by_tier(synth, stack)
-    assert {t: len(s) for t, s in tiers.items()} == {"public": 3, "private": 3, "intra": 3}
+    expected = {"public": 3, "private": 3, "intra": 3} | ({"pod": 3} if env == "prod" else {})
+    assert {t: len(s) for t, s in tiers.items()} == expected
+    if env == "prod":  # pod subnets live in the secondary CIDR
+        pods = [ipaddress.IPv4Network(s["cidr_block"]) for s in tiers.pop("pod")]
+        assert all(p.subnet_of(ipaddress.IPv4Network("100.64.0.0/16")) for p in pods)
     nets = [ipaddress.IPv4Network(s["cidr_block"]) for group in tiers.values() for s in group]
     assert all(n.subnet_of(vpc_net) for n in nets)
     assert not any(a.overlaps(b) for i, a in enumerate(nets) for b in nets[i + 1 :])

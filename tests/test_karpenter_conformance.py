@@ -157,7 +157,8 @@ def test_interruption_queue_matches_upstream(synth: Synth) -> None:
 
 def test_controller_role_is_for_pod_identity(synth: Synth) -> None:
     stack = "prod-cluster"
-    (association,) = synth.resources(stack, "aws_eks_pod_identity_association").values()
+    associations = synth.resources(stack, "aws_eks_pod_identity_association").values()
+    (association,) = [a for a in associations if a["service_account"] == "karpenter"]
     assert (association["namespace"], association["service_account"]) == ("kube-system", "karpenter")
     role_name = association["role_arn"].removeprefix("${aws_iam_role.").removesuffix(".arn}")
     role = synth.resources(stack, "aws_iam_role")[role_name]
