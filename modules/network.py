@@ -80,6 +80,8 @@ class Network(Construct):
             else None
         )
 
+        zone_names = self.availability_zones.names  # one jsii round trip, not one per subnet
+
         def subnets(tier: str, tags: dict[str, str]) -> list[Subnet]:
             return [
                 Subnet(
@@ -87,7 +89,7 @@ class Network(Construct):
                     f"{tier}-{index}",
                     vpc_id=secondary.vpc_id if (secondary and tier == "pod") else self.vpc.id,
                     cidr_block=cidr,
-                    availability_zone=Fn.element(self.availability_zones.names, index),
+                    availability_zone=Fn.element(zone_names, index),
                     map_public_ip_on_launch=False,
                     tags={"Name": f"{s.name}-{tier}-{index}", TIER_TAG: tier, **tags},
                 )

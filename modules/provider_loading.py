@@ -9,13 +9,20 @@ import just the submodules the stacks use. The JSON is byte-identical either way
 
 Call `enable_lazy_providers()` before anything imports a provider package.
 Set PLATFORM_EAGER_PROVIDERS=1 to turn it off (plain imports).
+
+The generated bindings also type-check every argument of every construct and
+struct (when `__debug__`), calling `typing.get_type_hints` on a stub function
+each time; the hints of those stubs never change, so they are computed once
+(`cache_binding_type_hints`). The checks themselves still run.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import sys
+import typing
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -42,6 +49,25 @@ def use_venv_node() -> None:
         os.environ.setdefault(_NODE_BANNER, "20")
 
 
+_STUB_PREFIX = "_typecheckingstub__"
+
+
+def cache_binding_type_hints() -> None:
+    """Memoize `typing.get_type_hints` for the bindings' type-checking stubs only."""
+    original = typing.get_type_hints
+    if getattr(original, "_platform_cached", False):
+        return
+    cached = functools.lru_cache(maxsize=None)(original)
+
+    def get_type_hints(obj: typing.Any, *args: typing.Any, **kwargs: typing.Any) -> dict[str, typing.Any]:
+        if not args and not kwargs and getattr(obj, "__name__", "").startswith(_STUB_PREFIX):
+            return dict(cached(obj))
+        return original(obj, *args, **kwargs)
+
+    get_type_hints._platform_cached = True  # type: ignore[attr-defined]
+    typing.get_type_hints = get_type_hints  # type: ignore[assignment]
+
+
 def enable_lazy_providers(environ: Mapping[str, str] | None = None) -> bool:
     """Register provider packages without running their `__init__`. Returns
     whether lazy loading is on (False when switched off or already imported)."""
@@ -49,6 +75,7 @@ def enable_lazy_providers(environ: Mapping[str, str] | None = None) -> bool:
     environ = os.environ if environ is None else environ
     if environ.get(EAGER_SWITCH, "") not in ("", "0"):
         return False
+    cache_binding_type_hints()
     enabled = False
     for name in PROVIDER_PACKAGES:
         if name in sys.modules:
