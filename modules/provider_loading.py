@@ -65,7 +65,7 @@ def cache_binding_type_hints() -> None:
         return original(obj, *args, **kwargs)
 
     get_type_hints._platform_cached = True  # type: ignore[attr-defined]
-    typing.get_type_hints = get_type_hints  # type: ignore[assignment]
+    typing.get_type_hints = get_type_hints
 
 
 def enable_lazy_providers(environ: Mapping[str, str] | None = None) -> bool:
