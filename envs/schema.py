@@ -26,6 +26,7 @@ from modules.ip_plan import (
     max_pods_capacity,
     plan_ip_capacity,
 )
+from modules.quantities import parse_quantity
 from modules.subnet_plan import SubnetPlan, SubnetPlanError, plan_subnets
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
@@ -146,6 +147,19 @@ def _kubernetes_version(value: str) -> str:
     return value
 
 
+def _quantity(value: str | int) -> str:
+    text = str(value)
+    parse_quantity(text)  # raises with the reason
+    return text
+
+
+def _image(value: str) -> str:
+    name, _, tag = value.rpartition(":")
+    if "@sha256:" not in value and (not name or not tag or tag == "latest" or "/" in tag):
+        raise ValueError(f"'{value}' is not pinned: give a version tag or a digest (never :latest)")
+    return value
+
+
 def _principal_arn(value: str) -> str:
     if not _IAM_PRINCIPAL_ARN.match(value):
         raise ValueError(f"'{value}' is not an IAM role or user ARN")
@@ -163,6 +177,9 @@ Region = Annotated[str, _pattern(_REGION, "an AWS region name (e.g. eu-west-1)")
 BucketName = Annotated[str, _pattern(_BUCKET, "a valid S3 bucket name")]
 Email = Annotated[str, _pattern(_EMAIL, "an e-mail address")]
 KubernetesVersion = Annotated[str, AfterValidator(_kubernetes_version)]
+Quantity = Annotated[str | int, AfterValidator(_quantity)]
+Image = Annotated[str, AfterValidator(_image)]
+Port = Annotated[int, Field(ge=1, le=65535)]
 
 
 class NatStrategy(StrEnum):
@@ -345,18 +362,128 @@ class Karpenter(Frozen):
 
 
 class TeamQuota(Frozen):
-    requests_cpu: str
-    requests_memory: str
-    limits_cpu: str
-    limits_memory: str
+    requests_cpu: Quantity
+    requests_memory: Quantity
+    limits_cpu: Quantity
+    limits_memory: Quantity
     pods: PositiveInt = 50
     services: PositiveInt = 10
     persistent_volume_claims: Annotated[int, Field(ge=0)] = 10
+    requests_storage: Quantity = "100Gi"
+
+
+class CpuMemory(Frozen):
+    cpu: Quantity
+    memory: Quantity
+
+
+class TeamLimits(Frozen):
+    """LimitRange defaults for containers that set no requests or limits."""
+
+    default_request: CpuMemory = CpuMemory(cpu="100m", memory="128Mi")
+    default: CpuMemory = CpuMemory(cpu="500m", memory="512Mi")
+
+    @model_validator(mode="after")
+    def _request_below_limit(self) -> TeamLimits:
+        for name in ("cpu", "memory"):
+            if parse_quantity(str(getattr(self.default_request, name))) > parse_quantity(
+                str(getattr(self.default, name))
+            ):
+                raise FieldError(
+                    f"default_request.{name}", f"is above the default limit ({getattr(self.default, name)})"
+                )
+        return self
 
 
 class Team(Frozen):
     name: DnsLabel
     quota: TeamQuota
+    limits: TeamLimits = TeamLimits()
+    # Default-deny NetworkPolicy with DNS egress allowed.
+    network_policy: bool = True
+    # IAM principal that gets edit rights in the namespace only (EKS access entry).
+    principal_arn: PrincipalArn | None = None
+
+    @model_validator(mode="after")
+    def _quota_admits_one_pod(self) -> Team:
+        pairs = (
+            ("requests_cpu", self.limits.default_request.cpu),
+            ("requests_memory", self.limits.default_request.memory),
+            ("limits_cpu", self.limits.default.cpu),
+            ("limits_memory", self.limits.default.memory),
+        )
+        for field, default in pairs:
+            if parse_quantity(str(getattr(self.quota, field))) < parse_quantity(str(default)):
+                raise FieldError(
+                    f"quota.{field}",
+                    f"{getattr(self.quota, field)} is smaller than the LimitRange default for one container "
+                    f"({default}): not even one pod could start in this namespace",
+                )
+        return self
+
+
+class Probe(Frozen):
+    """An HTTP GET probe (`path`) or, without a path, a TCP probe on `port`."""
+
+    port: Port
+    path: Annotated[str, Field(pattern=r"^/")] | None = None
+    initial_delay_seconds: Annotated[int, Field(ge=0)] = 0
+    period_seconds: Annotated[int, Field(ge=1)] = 10
+    failure_threshold: Annotated[int, Field(ge=1)] = 3
+
+
+class Probes(Frozen):
+    liveness: Probe
+    readiness: Probe
+    startup: Probe
+
+
+class Replicas(Frozen):
+    min: Annotated[int, Field(ge=1)] = 2
+    max: Annotated[int, Field(ge=1)] = 4
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Replicas:
+        if self.min > self.max:
+            raise FieldError("min", f"{self.min} is above max ({self.max})")
+        return self
+
+
+class ContainerResources(Frozen):
+    requests: CpuMemory
+    limits: CpuMemory
+
+
+class Workload(Frozen):
+    name: DnsLabel
+    team: DnsLabel
+    image: Image
+    port: Port
+    probes: Probes
+    resources: ContainerResources
+    replicas: Replicas = Replicas()
+    target_cpu_utilisation: Annotated[int, Field(ge=10, le=100)] = 70
+    env: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _probe_ports_exposed(self) -> Workload:
+        for kind in ("liveness", "readiness", "startup"):
+            probe: Probe = getattr(self.probes, kind)
+            if probe.port != self.port:
+                raise FieldError(
+                    f"probes.{kind}.port",
+                    f"{probe.port} is not a port the container exposes (port: {self.port})",
+                )
+        return self
+
+
+class Overprovisioning(Frozen):
+    """Low-priority placeholder pods that keep room for real pods (see docs/tenancy.md)."""
+
+    enabled: bool = True
+    replicas: Annotated[int, Field(ge=0)] | None = None  # None: one per AZ
+    cpu: Quantity = "1"
+    memory: Quantity = "2Gi"
 
 
 class Alarms(Frozen):
@@ -439,6 +566,8 @@ class Environment(Frozen):
     cluster: Cluster = Cluster()
     karpenter: Karpenter
     teams: list[Team] = []
+    workloads: list[Workload] = []
+    overprovisioning: Overprovisioning = Overprovisioning()
     alarms: Alarms = Alarms()
     cni: Cni = Cni()
 
@@ -501,8 +630,34 @@ class Environment(Frozen):
         names = [t.name for t in self.teams]
         if len(set(names)) != len(names):
             raise FieldError("teams", "a team name appears twice")
+        self._check_workloads()
         self._check_ip_plan()
         return self
+
+    def _check_workloads(self) -> None:
+        teams = {t.name: t for t in self.teams}
+        names = [w.name for w in self.workloads]
+        if len(set(names)) != len(names):
+            raise FieldError("workloads", "a workload name appears twice")
+        for index, workload in enumerate(self.workloads):
+            team = teams.get(workload.team)
+            if team is None:
+                raise FieldError(
+                    f"workloads.{index}.team",
+                    f"unknown namespace '{workload.team}' (teams: {', '.join(teams) or 'none'})",
+                )
+            for field in ("cpu", "memory"):
+                request = parse_quantity(str(getattr(workload.resources.requests, field)))
+                limit = parse_quantity(str(getattr(workload.resources.limits, field)))
+                if request > limit:
+                    raise FieldError(f"workloads.{index}.resources.requests.{field}", "is above its limit")
+                quota = parse_quantity(str(getattr(team.quota, f"requests_{field}")))
+                if request * workload.replicas.max > quota:
+                    raise FieldError(
+                        f"workloads.{index}.resources.requests.{field}",
+                        f"{workload.replicas.max} replicas x {getattr(workload.resources.requests, field)} exceed "
+                        f"team {team.name}'s quota requests_{field} ({getattr(team.quota, f'requests_{field}')})",
+                    )
 
     def _check_ip_plan(self) -> None:
         if self.cni.custom_networking and self.network.secondary_cidr is None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 import jsii
 from cdktf import Annotations, DefaultTokenResolver, StringConcat, TerraformStack, Tokenization
@@ -24,9 +25,14 @@ from cdktf_cdktf_provider_aws.internet_gateway import InternetGateway
 from cdktf_cdktf_provider_aws.route import Route
 from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
 from cdktf_cdktf_provider_aws.subnet import Subnet
+from cdktf_cdktf_provider_kubernetes.manifest import Manifest
 from constructs import Construct, IConstruct, IValidation
 
 from modules.network import INTERNAL_ELB_ROLE_TAG, KARPENTER_DISCOVERY_TAG
+from modules.overprovisioning import is_placeholder
+from modules.team_namespace import TEAM_LABEL
+
+PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
 
 WORKER_SUBNET_TAGS = (INTERNAL_ELB_ROLE_TAG, KARPENTER_DISCOVERY_TAG)
 
@@ -85,13 +91,66 @@ class BestPractices:
 
     def check_stack(self, stack: TerraformStack) -> None:
         nodes = stack.node.find_all()
+        manifests: list[tuple[Manifest, dict[str, Any]]] = []
         for node in nodes:
             if isinstance(node, CloudwatchLogGroup):
                 self._log_group(node)
             elif isinstance(node, EksNodeGroup):
                 self._node_group_subnets(stack, node)
+            elif isinstance(node, Manifest):
+                manifests.append((node, dict(node.manifest_input or {})))
         if any(isinstance(n, Subnet) for n in nodes):
             self._worker_subnets_private(stack, nodes)
+        for node, manifest in manifests:
+            if manifest.get("kind") in ("Deployment", "StatefulSet"):
+                self._workload(node, manifest)
+        self._team_namespaces(manifests)
+
+    def _workload(self, node: Manifest, manifest: dict[str, Any]) -> None:
+        self.checked["workload"] += 1
+        if is_placeholder(manifest):
+            # Overprovisioning placeholders run `pause`, which answers no probe and
+            # does no work; modules/overprovisioning.py:is_placeholder is the only exemption.
+            return
+        name = f"{manifest['kind']} {manifest['metadata'].get('namespace', 'default')}/{manifest['metadata']['name']}"
+        pod = manifest.get("spec", {}).get("template", {}).get("spec", {})
+        for container in pod.get("containers", []):
+            missing = [p for p in PROBES if not container.get(p)]
+            if missing:
+                self.report(
+                    node,
+                    "workload-probes",
+                    f"{name}: container {container.get('name')} has no {', '.join(missing)}; every workload "
+                    "needs liveness, readiness and startup probes",
+                )
+            requests = container.get("resources", {}).get("requests", {})
+            if not (requests.get("cpu") and requests.get("memory")):
+                self.report(
+                    node,
+                    "workload-requests",
+                    f"{name}: container {container.get('name')} has no cpu and memory requests; the scheduler "
+                    "and the team quota need them",
+                )
+
+    def _team_namespaces(self, manifests: list[tuple[Manifest, dict[str, Any]]]) -> None:
+        kinds_in: dict[str, set[str]] = {}
+        for _, m in manifests:
+            namespace = m.get("metadata", {}).get("namespace")
+            if namespace:
+                kinds_in.setdefault(namespace, set()).add(m.get("kind", ""))
+        for node, m in manifests:
+            labels = m.get("metadata", {}).get("labels", {})
+            if m.get("kind") != "Namespace" or TEAM_LABEL not in labels:
+                continue
+            self.checked["team-namespace"] += 1
+            missing = {"ResourceQuota", "LimitRange"} - kinds_in.get(m["metadata"]["name"], set())
+            if missing:
+                self.report(
+                    node,
+                    "team-namespace-limits",
+                    f"team namespace {m['metadata']['name']} has no {' and no '.join(sorted(missing))}; "
+                    "one team's runaway could take the whole cluster",
+                )
 
     def _log_group(self, node: CloudwatchLogGroup) -> None:
         self.checked["log-group"] += 1

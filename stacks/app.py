@@ -10,6 +10,7 @@ from cdktf import App, TerraformStack
 from envs import Environment
 from modules.policies import BestPractices, add_best_practices
 from stacks.addons import AddonsStack
+from stacks.apps import AppsStack
 from stacks.bootstrap import BootstrapStack
 from stacks.cluster import ClusterStack
 from stacks.network import NetworkStack
@@ -23,9 +24,10 @@ class EnvironmentStacks:
     cluster: ClusterStack
     addons: AddonsStack
     platform: PlatformStack
+    apps: AppsStack
 
     def all(self) -> list[TerraformStack]:
-        return [self.bootstrap, self.network, self.cluster, self.addons, self.platform]
+        return [self.bootstrap, self.network, self.cluster, self.addons, self.platform, self.apps]
 
 
 @dataclass
@@ -41,7 +43,10 @@ def build_environment(app: App, env: Environment) -> EnvironmentStacks:
     cluster = ClusterStack(app, env, network.network)
     addons = AddonsStack(app, env, cluster)
     platform = PlatformStack(app, env, network.network, cluster, addons)
-    return EnvironmentStacks(bootstrap=bootstrap, network=network, cluster=cluster, addons=addons, platform=platform)
+    apps = AppsStack(app, env, cluster, platform)
+    return EnvironmentStacks(
+        bootstrap=bootstrap, network=network, cluster=cluster, addons=addons, platform=platform, apps=apps
+    )
 
 
 def build_app(environments: Sequence[Environment], outdir: str) -> PlatformApp:

@@ -8,7 +8,10 @@ from constructs import Construct
 from envs import Environment
 from modules.karpenter_nodes import Budget, KarpenterNodes, NodeClassSettings, NodePoolSettings
 from modules.kubernetes_access import kubernetes_provider
+from modules.kubernetes_manifests import add_manifests
 from modules.network import Network
+from modules.overprovisioning import overprovisioning_manifests
+from modules.team_namespace import TeamNamespace, TeamSettings
 from modules.vpc_cni import EniConfigs
 from stacks.addons import AddonsStack, cluster_endpoint
 from stacks.base import PROJECT, EnvironmentStack
@@ -21,10 +24,40 @@ class PlatformStack(EnvironmentStack):
     def __init__(
         self, scope: Construct, env: Environment, network: Network, cluster: ClusterStack, addons: AddonsStack
     ) -> None:
-        super().__init__(scope, env, "platform", aws=False)
+        super().__init__(scope, env, "platform")
         self.add_dependency(addons)  # the CRDs come with the addons stack's Helm releases
         kubernetes_provider(self, cluster_endpoint(env, cluster))
         k = env.karpenter
+        o = env.overprovisioning
+        if o.enabled:
+            replicas = env.network.az_count if o.replicas is None else o.replicas
+            add_manifests(self, overprovisioning_manifests(replicas, str(o.cpu), str(o.memory)))
+        self.teams = [
+            TeamNamespace(
+                self,
+                f"team-{team.name}",
+                TeamSettings(
+                    name=team.name,
+                    requests_cpu=str(team.quota.requests_cpu),
+                    requests_memory=str(team.quota.requests_memory),
+                    limits_cpu=str(team.quota.limits_cpu),
+                    limits_memory=str(team.quota.limits_memory),
+                    pods=team.quota.pods,
+                    services=team.quota.services,
+                    persistent_volume_claims=team.quota.persistent_volume_claims,
+                    requests_storage=str(team.quota.requests_storage),
+                    default_request_cpu=str(team.limits.default_request.cpu),
+                    default_request_memory=str(team.limits.default_request.memory),
+                    default_limit_cpu=str(team.limits.default.cpu),
+                    default_limit_memory=str(team.limits.default.memory),
+                    network_policy=team.network_policy,
+                    principal_arn=team.principal_arn,
+                ),
+                cluster_name=cluster.cluster.name,
+                partition=cluster.cluster.account.partition,
+            )
+            for team in env.teams
+        ]
         if env.cni.custom_networking:
             EniConfigs(
                 self,

@@ -164,6 +164,43 @@ CASES = {
         "cluster.system_node_group.instance_types.0",
         "no network facts",
     ),
+    "quota smaller than one pod's defaults": (
+        GOOD.replace('requests_cpu: "4"', 'requests_cpu: "50m"'),
+        "teams.0.quota.requests_cpu",
+        "smaller than the LimitRange default for one container (100m)",
+    ),
+    "workload in an unknown namespace": (
+        GOOD.replace("    team: web\n", "    team: mobile\n"),
+        "workloads.0.team",
+        "unknown namespace 'mobile' (teams: web)",
+    ),
+    "probe port the container does not expose": (
+        GOOD.replace("readiness: {path: /readyz, port: 9898}", "readiness: {path: /readyz, port: 8080}"),
+        "workloads.0.probes.readiness.port",
+        "8080 is not a port the container exposes (port: 9898)",
+    ),
+    "workload missing a startup probe": (
+        GOOD.replace("      startup: {path: /healthz, port: 9898, period_seconds: 2, failure_threshold: 30}\n", ""),
+        "workloads.0.probes.startup",
+        "required but not set",
+    ),
+    "unpinned image": (
+        GOOD.replace("podinfo:6.7.1", "podinfo:latest"),
+        "workloads.0.image",
+        "is not pinned",
+    ),
+    "workload beyond its team quota": (
+        GOOD.replace("requests: {cpu: 100m, memory: 64Mi}", "requests: {cpu: '2', memory: 64Mi}").replace(
+            "limits: {cpu: 500m, memory: 128Mi}", "limits: {cpu: '2', memory: 128Mi}"
+        ),
+        "workloads.0.resources.requests.cpu",
+        "4 replicas x 2 exceed team web's quota requests_cpu (4)",
+    ),
+    "not a quantity": (
+        GOOD.replace("memory: 64Mi}", "memory: 64MB}"),
+        "workloads.0.resources.requests.memory",
+        "is not a Kubernetes quantity",
+    ),
     "bad instance type": (
         GOOD.replace("instance_types: [t3.large]", "instance_types: [t3large]"),
         "cluster.system_node_group.instance_types.0",

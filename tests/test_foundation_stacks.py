@@ -37,7 +37,7 @@ def test_backends(synth: Synth, env: str) -> None:
 def test_providers_tag_everything_and_guard_the_account(synth: Synth) -> None:
     accounts = {"dev": None, "staging": ["222222222222"], "prod": ["333333333333"]}
     without_aws = {n for n, doc in synth.stacks.items() if "aws" not in doc.get("provider", {})}
-    assert without_aws == {f"{e}-{layer}" for e in ENV_NAMES for layer in ("addons", "platform")}
+    assert without_aws == {f"{e}-{layer}" for e in ENV_NAMES for layer in ("addons", "apps")}
     for name, doc in synth.stacks.items():
         if name in without_aws:
             continue

@@ -1,0 +1,134 @@
+"""A team's namespace: quota, container defaults, default-deny network policy,
+and edit rights for the team's IAM principal in that namespace only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cdktf_cdktf_provider_aws.eks_access_entry import EksAccessEntry
+from cdktf_cdktf_provider_aws.eks_access_policy_association import (
+    EksAccessPolicyAssociation,
+    EksAccessPolicyAssociationAccessScope,
+)
+from constructs import Construct
+
+from modules.eks_cluster import cluster_access_policy_arn
+from modules.kubernetes_manifests import add_manifests
+
+TEAM_LABEL = "eks-platform/team"
+
+
+@dataclass(frozen=True)
+class TeamSettings:
+    name: str
+    requests_cpu: str
+    requests_memory: str
+    limits_cpu: str
+    limits_memory: str
+    pods: int
+    services: int
+    persistent_volume_claims: int
+    requests_storage: str
+    default_request_cpu: str
+    default_request_memory: str
+    default_limit_cpu: str
+    default_limit_memory: str
+    network_policy: bool = True
+    principal_arn: str | None = None
+
+
+def team_manifests(t: TeamSettings) -> list[dict[str, Any]]:
+    ns = t.name
+    objects: list[dict[str, Any]] = [
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {
+                "name": ns,
+                "labels": {TEAM_LABEL: ns, "pod-security.kubernetes.io/enforce": "restricted"},
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "ResourceQuota",
+            "metadata": {"name": "team-quota", "namespace": ns},
+            "spec": {
+                "hard": {
+                    "requests.cpu": t.requests_cpu,
+                    "requests.memory": t.requests_memory,
+                    "limits.cpu": t.limits_cpu,
+                    "limits.memory": t.limits_memory,
+                    "pods": str(t.pods),
+                    "services": str(t.services),
+                    "persistentvolumeclaims": str(t.persistent_volume_claims),
+                    "requests.storage": t.requests_storage,
+                }
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "LimitRange",
+            "metadata": {"name": "container-defaults", "namespace": ns},
+            "spec": {
+                "limits": [
+                    {
+                        "type": "Container",
+                        "defaultRequest": {"cpu": t.default_request_cpu, "memory": t.default_request_memory},
+                        "default": {"cpu": t.default_limit_cpu, "memory": t.default_limit_memory},
+                    }
+                ]
+            },
+        },
+    ]
+    if t.network_policy:
+        objects += [
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicy",
+                "metadata": {"name": "default-deny", "namespace": ns},
+                "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+            },
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicy",
+                "metadata": {"name": "allow-dns", "namespace": ns},
+                "spec": {
+                    "podSelector": {},
+                    "policyTypes": ["Egress"],
+                    "egress": [
+                        {
+                            "to": [
+                                {
+                                    "namespaceSelector": {
+                                        "matchLabels": {"kubernetes.io/metadata.name": "kube-system"}
+                                    },
+                                    "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+                                }
+                            ],
+                            "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+                        }
+                    ],
+                },
+            },
+        ]
+    return objects
+
+
+class TeamNamespace(Construct):
+    def __init__(self, scope: Construct, id_: str, team: TeamSettings, *, cluster_name: str, partition: str) -> None:
+        super().__init__(scope, id_)
+        objects = team_manifests(team)
+        (namespace,) = add_manifests(self, objects[:1])
+        add_manifests(self, objects[1:], depends_on=[namespace])
+        self.namespace = namespace
+        if team.principal_arn:
+            entry = EksAccessEntry(self, "access", cluster_name=cluster_name, principal_arn=team.principal_arn)
+            EksAccessPolicyAssociation(
+                self,
+                "access-policy",
+                cluster_name=cluster_name,
+                principal_arn=entry.principal_arn,
+                policy_arn=cluster_access_policy_arn(partition, "AmazonEKSEditPolicy"),
+                access_scope=EksAccessPolicyAssociationAccessScope(type="namespace", namespaces=[team.name]),
+            )

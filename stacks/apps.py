@@ -1,0 +1,57 @@
+"""`E-apps`: the application layer, workloads built with the Workload construct
+(probes and resources required). Reads `E-cluster`; deployed after `E-platform`,
+which creates the team namespaces."""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from envs import Environment
+from modules.kubernetes_access import kubernetes_provider
+from modules.workload import ProbeSpec, Resources, Workload, WorkloadSpec
+from stacks.addons import cluster_endpoint
+from stacks.base import EnvironmentStack
+from stacks.cluster import ClusterStack
+from stacks.platform import PlatformStack
+
+
+def probe(p: object) -> ProbeSpec:
+    from envs.schema import Probe
+
+    assert isinstance(p, Probe)
+    return ProbeSpec(
+        port=p.port,
+        path=p.path,
+        initial_delay_seconds=p.initial_delay_seconds,
+        period_seconds=p.period_seconds,
+        failure_threshold=p.failure_threshold,
+    )
+
+
+class AppsStack(EnvironmentStack):
+    def __init__(self, scope: Construct, env: Environment, cluster: ClusterStack, platform: PlatformStack) -> None:
+        super().__init__(scope, env, "apps", aws=False)
+        self.add_dependency(platform)  # the team namespaces, quotas and limits
+        kubernetes_provider(self, cluster_endpoint(env, cluster))
+        self.workloads = [
+            Workload(
+                self,
+                w.name,
+                WorkloadSpec(
+                    name=w.name,
+                    namespace=w.team,
+                    image=w.image,
+                    port=w.port,
+                    liveness=probe(w.probes.liveness),
+                    readiness=probe(w.probes.readiness),
+                    startup=probe(w.probes.startup),
+                    requests=Resources(str(w.resources.requests.cpu), str(w.resources.requests.memory)),
+                    limits=Resources(str(w.resources.limits.cpu), str(w.resources.limits.memory)),
+                    min_replicas=w.replicas.min,
+                    max_replicas=w.replicas.max,
+                    target_cpu_utilisation=w.target_cpu_utilisation,
+                    env=w.env,
+                ),
+            )
+            for w in env.workloads
+        ]
