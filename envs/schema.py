@@ -87,8 +87,15 @@ INSTANCE_CATEGORIES: tuple[str, ...] = (
 )
 
 # EKS add-ons the cluster stack installs; versions may be pinned per environment.
-EKS_ADDONS: tuple[str, ...] = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns", "metrics-server")
-AddonName = Literal["vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns", "metrics-server"]
+AddonName = Literal[
+    "vpc-cni",
+    "kube-proxy",
+    "eks-pod-identity-agent",
+    "coredns",
+    "metrics-server",
+    "aws-ebs-csi-driver",
+    "aws-efs-csi-driver",
+]
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
@@ -554,6 +561,20 @@ class Cni(Frozen):
         )
 
 
+class Efs(Frozen):
+    enabled: bool = False
+    transition_to_ia: Literal[
+        "AFTER_1_DAY", "AFTER_7_DAYS", "AFTER_14_DAYS", "AFTER_30_DAYS", "AFTER_60_DAYS", "AFTER_90_DAYS"
+    ] = "AFTER_30_DAYS"
+    throughput_mode: Literal["elastic", "bursting"] = "elastic"
+
+
+class Storage(Frozen):
+    # EBS volume type of the default StorageClass (named after it).
+    volume_type: Literal["gp3", "io2", "io1", "gp2", "st1", "sc1"] = "gp3"
+    efs: Efs = Efs()
+
+
 class Environment(Frozen):
     """One environment file. `name` comes from the file name, not the file."""
 
@@ -570,6 +591,7 @@ class Environment(Frozen):
     overprovisioning: Overprovisioning = Overprovisioning()
     alarms: Alarms = Alarms()
     cni: Cni = Cni()
+    storage: Storage = Storage()
 
     def node_kinds(self) -> list[NodeKind]:
         group = self.cluster.system_node_group

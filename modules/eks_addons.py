@@ -23,6 +23,16 @@ BEFORE_NODES = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
 AFTER_NODES = ("coredns", "metrics-server")
 
 
+def addon_version(scope: Construct, name: str, kubernetes_version: str, pinned_versions: Mapping[str, str]) -> str:
+    """The pinned version, or EKS's default for the cluster's Kubernetes version (looked up at plan time)."""
+    pinned = pinned_versions.get(name)
+    if pinned is not None:
+        return pinned
+    return DataAwsEksAddonVersion(
+        scope, f"{name}-version", addon_name=name, kubernetes_version=kubernetes_version
+    ).version
+
+
 def eks_addon(
     scope: Construct,
     *,
@@ -33,11 +43,7 @@ def eks_addon(
     configuration: Mapping[str, Any] | None = None,
     depends_on: Sequence[ITerraformDependable] = (),
 ) -> EksAddon:
-    version = pinned_versions.get(name)
-    if version is None:
-        version = DataAwsEksAddonVersion(
-            scope, f"{name}-version", addon_name=name, kubernetes_version=kubernetes_version
-        ).version
+    version = addon_version(scope, name, kubernetes_version, pinned_versions)
     return EksAddon(
         scope,
         name,

@@ -15,19 +15,21 @@ from stacks.bootstrap import BootstrapStack
 from stacks.cluster import ClusterStack
 from stacks.network import NetworkStack
 from stacks.platform import PlatformStack
+from stacks.storage import StorageStack
 
 
 @dataclass
 class EnvironmentStacks:
     bootstrap: BootstrapStack
     network: NetworkStack
+    storage: StorageStack
     cluster: ClusterStack
     addons: AddonsStack
     platform: PlatformStack
     apps: AppsStack
 
     def all(self) -> list[TerraformStack]:
-        return [self.bootstrap, self.network, self.cluster, self.addons, self.platform, self.apps]
+        return [self.bootstrap, self.network, self.storage, self.cluster, self.addons, self.platform, self.apps]
 
 
 @dataclass
@@ -40,12 +42,19 @@ class PlatformApp:
 def build_environment(app: App, env: Environment) -> EnvironmentStacks:
     bootstrap = BootstrapStack(app, env)
     network = NetworkStack(app, env)
-    cluster = ClusterStack(app, env, network.network)
+    storage = StorageStack(app, env, network.network)
+    cluster = ClusterStack(app, env, network.network, storage)
     addons = AddonsStack(app, env, cluster)
-    platform = PlatformStack(app, env, network.network, cluster, addons)
+    platform = PlatformStack(app, env, network.network, storage, cluster, addons)
     apps = AppsStack(app, env, cluster, platform)
     return EnvironmentStacks(
-        bootstrap=bootstrap, network=network, cluster=cluster, addons=addons, platform=platform, apps=apps
+        bootstrap=bootstrap,
+        network=network,
+        storage=storage,
+        cluster=cluster,
+        addons=addons,
+        platform=platform,
+        apps=apps,
     )
 
 

@@ -12,6 +12,7 @@ from envs import Environment
 from modules.cni_metrics_helper import CniAlarmSettings, CniMetricsHelperAws
 from modules.cni_metrics_helper import dashboard_widgets as cni_dashboard_widgets
 from modules.control_plane_observability import ControlPlaneObservability, ObservabilitySettings
+from modules.csi_drivers import EBS, EFS, CsiDriver
 from modules.eks_addons import AFTER_NODES, BEFORE_NODES, eks_addon
 from modules.eks_cluster import Cluster, ClusterSettings
 from modules.karpenter_aws import KarpenterAws
@@ -19,13 +20,14 @@ from modules.network import Network
 from modules.node_group import NodeGroupSettings, SystemNodeGroup
 from modules.vpc_cni import vpc_cni_configuration
 from stacks.base import EnvironmentStack
+from stacks.storage import StorageStack
 
 # Add-ons that run as pods must tolerate the system nodes' taint: at first there are no other nodes.
 METRICS_SERVER_CONFIGURATION: dict[str, Any] = {"tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}]}
 
 
 class ClusterStack(EnvironmentStack):
-    def __init__(self, scope: Construct, env: Environment, network: Network) -> None:
+    def __init__(self, scope: Construct, env: Environment, network: Network, storage: StorageStack) -> None:
         super().__init__(scope, env, "cluster")
         c = env.cluster
         addon_configuration = {
@@ -113,6 +115,23 @@ class ClusterStack(EnvironmentStack):
         )
         for name in AFTER_NODES:
             addon(name, [self.system_nodes.node_group])
+        pinned = {str(name): version for name, version in c.addon_versions.items()}
+        drivers = [EBS] + ([EFS] if storage.efs is not None else [])
+        self.csi_drivers = [
+            CsiDriver(
+                self,
+                driver[0],
+                driver=driver,
+                cluster_name=env.cluster_name,
+                cluster=self.cluster.name,
+                kubernetes_version=c.kubernetes_version,
+                pinned_versions=pinned,
+                kms_key_arn=storage.data_key.arn,
+                partition=self.cluster.account.partition,
+                depends_on=[self.system_nodes.node_group],
+            )
+            for driver in drivers
+        ]
         self.karpenter = KarpenterAws(
             self,
             "karpenter",

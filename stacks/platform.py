@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from cdktf_cdktf_provider_kubernetes.annotations import Annotations, AnnotationsMetadata
 from constructs import Construct
 
 from envs import Environment
+from modules.csi_drivers import DEFAULT_CLASS_ANNOTATION, storage_classes
 from modules.karpenter_nodes import Budget, KarpenterNodes, NodeClassSettings, NodePoolSettings
 from modules.kubernetes_access import kubernetes_provider
 from modules.kubernetes_manifests import add_manifests
@@ -16,18 +18,43 @@ from modules.vpc_cni import EniConfigs
 from stacks.addons import AddonsStack, cluster_endpoint
 from stacks.base import PROJECT, EnvironmentStack
 from stacks.cluster import ClusterStack
+from stacks.storage import StorageStack
 
 NODE_CLASS = "default"
 
 
 class PlatformStack(EnvironmentStack):
     def __init__(
-        self, scope: Construct, env: Environment, network: Network, cluster: ClusterStack, addons: AddonsStack
+        self,
+        scope: Construct,
+        env: Environment,
+        network: Network,
+        storage: StorageStack,
+        cluster: ClusterStack,
+        addons: AddonsStack,
     ) -> None:
         super().__init__(scope, env, "platform")
         self.add_dependency(addons)  # the CRDs come with the addons stack's Helm releases
         kubernetes_provider(self, cluster_endpoint(env, cluster))
         k = env.karpenter
+        add_manifests(
+            self,
+            storage_classes(
+                volume_type=env.storage.volume_type,
+                kms_key_arn=storage.data_key.arn,
+                efs_file_system_id=storage.efs.file_system_id if storage.efs else None,
+            ),
+        )
+        # EKS creates a legacy `gp2` class; make sure it is not the default (gp3 is).
+        Annotations(
+            self,
+            "gp2-not-default",
+            api_version="storage.k8s.io/v1",
+            kind="StorageClass",
+            metadata=AnnotationsMetadata(name="gp2"),
+            annotations={DEFAULT_CLASS_ANNOTATION: "false"},
+            force=True,
+        )
         o = env.overprovisioning
         if o.enabled:
             replicas = env.network.az_count if o.replicas is None else o.replicas

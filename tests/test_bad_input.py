@@ -201,6 +201,11 @@ CASES = {
         "workloads.0.resources.requests.memory",
         "is not a Kubernetes quantity",
     ),
+    "unknown volume type": (
+        GOOD + "\nstorage: {volume_type: gp4}\n",
+        "storage.volume_type",
+        "Input should be 'gp3'",
+    ),
     "bad instance type": (
         GOOD.replace("instance_types: [t3.large]", "instance_types: [t3large]"),
         "cluster.system_node_group.instance_types.0",

@@ -116,3 +116,12 @@ def test_null_stripping_is_what_catches_an_open_ssh_port(tmp_path: Path) -> None
     ssh_checks = {"CKV_AWS_24"}  # "no security group allows ingress from 0.0.0.0/0 to port 22"
     assert not ssh_checks & {f.check for f in scan(tmp_path / "raw")}
     assert ssh_checks <= {f.check for f in scan(tmp_path / "stripped")}
+
+
+def test_efs_encryption_and_backup_checks_pass(report: Report) -> None:
+    # CKV_AWS_42 EFS encrypted, CKV_AWS_184 with a customer-managed key, CKV2_AWS_18 in a backup plan/policy.
+    passed = {f.check for f in report.passed if f.stack == "prod-storage"}
+    assert {"CKV_AWS_42", "CKV_AWS_184"} <= passed
+    assert not {"CKV_AWS_42", "CKV_AWS_184", "CKV2_AWS_18"} & {
+        f.check for f in report.failed if f.stack == "prod-storage"
+    }

@@ -228,10 +228,9 @@ def test_providers_use_exec_auth_from_cluster_outputs(synth: Synth, stack: str, 
 def test_platform_is_deployed_after_addons(synth: Synth) -> None:
     for env in ENV_NAMES:
         dependencies = set(synth.manifest["stacks"][f"{env}-platform"]["dependencies"])
-        # prod also reads the network (its pod subnets, for the ENIConfigs).
-        assert (
-            {f"{env}-addons", f"{env}-cluster"} <= dependencies <= {f"{env}-addons", f"{env}-cluster", f"{env}-network"}
-        )
+        # also storage (the data key of the default StorageClass); prod also the network (ENIConfigs).
+        expected = {f"{env}-addons", f"{env}-cluster", f"{env}-storage"}
+        assert expected <= dependencies <= expected | {f"{env}-network"}
 
 
 def test_node_class_settings(synth: Synth) -> None:

@@ -1,0 +1,119 @@
+"""The EBS CSI driver (always) and the EFS CSI driver (with EFS) as EKS add-ons,
+each bound through EKS Pod Identity to a role with the AWS managed policy for
+the driver plus use of the data KMS key. And the StorageClasses that use them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from cdktf import ITerraformDependable
+from cdktf_cdktf_provider_aws.eks_addon import EksAddon, EksAddonPodIdentityAssociation
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from constructs import Construct
+
+from modules.eks_addons import addon_version
+from modules.iam import Condition, Statement, policy_document, service_role
+
+EBS = ("aws-ebs-csi-driver", "ebs-csi-controller-sa", "AmazonEBSCSIDriverPolicy", "ebs.csi.aws.com")
+EFS = ("aws-efs-csi-driver", "efs-csi-controller-sa", "AmazonEFSCSIDriverPolicy", "efs.csi.aws.com")
+DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class"
+
+
+def kms_use_statements(key_arn: str) -> list[Statement]:
+    """What a CSI driver needs to create and attach volumes encrypted with the key."""
+    return [
+        Statement(
+            sid="UseDataKey",
+            actions=["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+            resources=[key_arn],
+        ),
+        Statement(
+            sid="GrantDataKeyToAwsResources",
+            actions=["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+            resources=[key_arn],
+            conditions=[Condition("Bool", "kms:GrantIsForAWSResource", ["true"])],
+        ),
+    ]
+
+
+class CsiDriver(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        driver: tuple[str, str, str, str],
+        cluster_name: str,
+        cluster: str,
+        kubernetes_version: str,
+        pinned_versions: Mapping[str, str],
+        kms_key_arn: str,
+        partition: str,
+        depends_on: Sequence[ITerraformDependable],
+    ) -> None:
+        super().__init__(scope, id_)
+        addon_name, service_account, managed_policy, _ = driver
+        role = service_role(
+            self,
+            "role",
+            name=f"{cluster_name}-{addon_name}",
+            service="pods.eks.amazonaws.com",
+            partition=partition,
+            managed_policies=[managed_policy],
+            actions=["sts:AssumeRole", "sts:TagSession"],
+        )
+        IamRolePolicy(
+            self,
+            "kms",
+            role=role.id,
+            policy=policy_document(self, "kms-document", kms_use_statements(kms_key_arn)).json,
+        )
+        self.addon = EksAddon(
+            self,
+            "addon",
+            cluster_name=cluster,
+            addon_name=addon_name,
+            addon_version=addon_version(self, addon_name, kubernetes_version, pinned_versions),
+            pod_identity_association=[
+                EksAddonPodIdentityAssociation(role_arn=role.arn, service_account=service_account)
+            ],
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="OVERWRITE",
+            depends_on=list(depends_on),
+        )
+
+
+def storage_classes(*, volume_type: str, kms_key_arn: str, efs_file_system_id: str | None) -> list[dict[str, Any]]:
+    classes: list[dict[str, Any]] = [
+        {
+            "apiVersion": "storage.k8s.io/v1",
+            "kind": "StorageClass",
+            "metadata": {"name": volume_type, "annotations": {DEFAULT_CLASS_ANNOTATION: "true"}},
+            "provisioner": EBS[3],
+            "parameters": {"type": volume_type, "encrypted": "true", "kmsKeyId": kms_key_arn},
+            # Create the volume in the zone the pod is scheduled to, not before.
+            "volumeBindingMode": "WaitForFirstConsumer",
+            "allowVolumeExpansion": True,
+            "reclaimPolicy": "Delete",
+        }
+    ]
+    if efs_file_system_id is not None:
+        classes.append(
+            {
+                "apiVersion": "storage.k8s.io/v1",
+                "kind": "StorageClass",
+                "metadata": {"name": "efs"},
+                "provisioner": EFS[3],
+                # One EFS access point per volume, created on demand.
+                "parameters": {
+                    "provisioningMode": "efs-ap",
+                    "fileSystemId": efs_file_system_id,
+                    "directoryPerms": "700",
+                    "basePath": "/dynamic",
+                },
+                "reclaimPolicy": "Delete",
+                "volumeBindingMode": "Immediate",
+            }
+        )
+    return classes
