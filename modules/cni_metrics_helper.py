@@ -24,7 +24,7 @@ from cdktf_cdktf_provider_helm.release import Release
 from constructs import Construct
 
 from modules.charts import CNI_METRICS_HELPER
-from modules.iam import Condition, Statement, policy_document, service_role
+from modules.iam import Condition, Statement, pod_identity_role, policy_document
 from modules.karpenter_controller import helm_release
 from modules.node_group import CRITICAL_ADDONS_TAINT, SYSTEM_NODE_LABEL
 
@@ -101,14 +101,7 @@ def _ratio_alarm(
 class CniMetricsHelperAws(Construct):
     def __init__(self, scope: Construct, id_: str, s: CniAlarmSettings, *, cluster: str, partition: str) -> None:
         super().__init__(scope, id_)
-        role = service_role(
-            self,
-            "role",
-            name=f"{s.cluster_name}-cni-metrics-helper",
-            service="pods.eks.amazonaws.com",
-            partition=partition,
-            actions=["sts:AssumeRole", "sts:TagSession"],
-        )
+        role = pod_identity_role(self, "role", name=f"{s.cluster_name}-cni-metrics-helper", partition=partition)
         put_metrics = policy_document(
             self,
             "put-metrics",

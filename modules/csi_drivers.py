@@ -13,7 +13,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
 from modules.eks_addons import addon_version
-from modules.iam import Condition, Statement, policy_document, service_role
+from modules.iam import Condition, Statement, pod_identity_role, policy_document
 
 EBS = ("aws-ebs-csi-driver", "ebs-csi-controller-sa", "AmazonEBSCSIDriverPolicy", "ebs.csi.aws.com")
 EFS = ("aws-efs-csi-driver", "efs-csi-controller-sa", "AmazonEFSCSIDriverPolicy", "efs.csi.aws.com")
@@ -54,14 +54,8 @@ class CsiDriver(Construct):
     ) -> None:
         super().__init__(scope, id_)
         addon_name, service_account, managed_policy, _ = driver
-        role = service_role(
-            self,
-            "role",
-            name=f"{cluster_name}-{addon_name}",
-            service="pods.eks.amazonaws.com",
-            partition=partition,
-            managed_policies=[managed_policy],
-            actions=["sts:AssumeRole", "sts:TagSession"],
+        role = pod_identity_role(
+            self, "role", name=f"{cluster_name}-{addon_name}", partition=partition, managed_policies=[managed_policy]
         )
         IamRolePolicy(
             self,

@@ -105,3 +105,22 @@ def service_role(
             scope, f"{id_}-{policy}", role=role.name, policy_arn=managed_policy_arn(partition, policy)
         )
     return role
+
+
+POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
+
+
+def pod_identity_role(
+    scope: Construct, id_: str, *, name: str, partition: str, managed_policies: Sequence[str] = ()
+) -> IamRole:
+    """A role that EKS Pod Identity hands to a service account (bound by an
+    association or an add-on's `pod_identity_association`)."""
+    return service_role(
+        scope,
+        id_,
+        name=name,
+        service=POD_IDENTITY_SERVICE,
+        partition=partition,
+        managed_policies=managed_policies,
+        actions=["sts:AssumeRole", "sts:TagSession"],
+    )

@@ -24,14 +24,13 @@ from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from constructs import Construct
 
-from modules.iam import Condition, Statement, deny_insecure_transport, policy_document, service_role
+from modules.iam import Condition, Statement, deny_insecure_transport, pod_identity_role, policy_document, service_role
 from modules.kms import AccountContext
 from modules.network import KARPENTER_DISCOVERY_TAG
 from modules.node_group import NODE_POLICIES
 
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "karpenter"
-POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
 
 # EventBridge rules of the upstream template: (rule id, source, detail-type).
 INTERRUPTION_EVENTS: tuple[tuple[str, str, str], ...] = (
@@ -297,13 +296,8 @@ class KarpenterAws(Construct):
                 target_id="KarpenterInterruptionQueueTarget",
             )
 
-        self.controller_role = service_role(
-            self,
-            "controller-role",
-            name=f"KarpenterController-{cluster_name}",
-            service=POD_IDENTITY_SERVICE,
-            partition=account.partition,
-            actions=["sts:AssumeRole", "sts:TagSession"],
+        self.controller_role = pod_identity_role(
+            self, "controller-role", name=f"KarpenterController-{cluster_name}", partition=account.partition
         )
         context = PolicyContext(
             partition=account.partition,
