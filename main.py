@@ -49,12 +49,11 @@ def synth(outdir: Path) -> int:
         platform = build_app(environments, str(staging))
         try:
             platform.app.synth()
-        except Exception as err:  # jsii surfaces synth failures as JSIIError
+        except Exception:  # jsii surfaces synth failures as JSIIError
             if not platform.rules.violations:
-                raise
+                raise  # not a rule: a bug, whose traceback is wanted
             for violation in platform.rules.violations:
                 print(violation, file=sys.stderr)
-            del err
             return 1
         _replace_dir(staging, outdir)
     finally:

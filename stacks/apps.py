@@ -7,6 +7,7 @@ from __future__ import annotations
 from constructs import Construct
 
 from envs import Environment
+from envs.schema import Probe
 from modules.kubernetes_access import kubernetes_provider
 from modules.workload import ProbeSpec, Resources, Workload, WorkloadSpec
 from stacks.addons import cluster_endpoint
@@ -15,10 +16,7 @@ from stacks.cluster import ClusterStack
 from stacks.platform import PlatformStack
 
 
-def probe(p: object) -> ProbeSpec:
-    from envs.schema import Probe
-
-    assert isinstance(p, Probe)
+def probe(p: Probe) -> ProbeSpec:
     return ProbeSpec(
         port=p.port,
         path=p.path,
