@@ -18,13 +18,12 @@ from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (
     CloudwatchMetricAlarmMetricQuery,
     CloudwatchMetricAlarmMetricQueryMetric,
 )
-from cdktf_cdktf_provider_aws.eks_pod_identity_association import EksPodIdentityAssociation
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_helm.release import Release
 from constructs import Construct
 
 from modules.charts import CNI_METRICS_HELPER
-from modules.iam import Condition, Statement, pod_identity_role, policy_document
+from modules.iam import Condition, ServiceAccount, Statement, pod_identity_role, policy_document
 from modules.karpenter_controller import helm_release
 from modules.node_group import CRITICAL_ADDONS_TAINT, SYSTEM_NODE_LABEL
 
@@ -101,7 +100,13 @@ def _ratio_alarm(
 class CniMetricsHelperAws(Construct):
     def __init__(self, scope: Construct, id_: str, s: CniAlarmSettings, *, cluster: str, partition: str) -> None:
         super().__init__(scope, id_)
-        role = pod_identity_role(self, "role", name=f"{s.cluster_name}-cni-metrics-helper", partition=partition)
+        role = pod_identity_role(
+            self,
+            "role",
+            name=f"{s.cluster_name}-cni-metrics-helper",
+            partition=partition,
+            bind_to=ServiceAccount(cluster, NAMESPACE, SERVICE_ACCOUNT),
+        )
         put_metrics = policy_document(
             self,
             "put-metrics",
@@ -115,14 +120,6 @@ class CniMetricsHelperAws(Construct):
             ],
         )
         IamRolePolicy(self, "policy", role=role.id, policy=put_metrics.json)
-        EksPodIdentityAssociation(
-            self,
-            "pod-identity",
-            cluster_name=cluster,
-            namespace=NAMESPACE,
-            service_account=SERVICE_ACCOUNT,
-            role_arn=role.arn,
-        )
         self.alarms = [
             _ratio_alarm(
                 self,

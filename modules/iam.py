@@ -17,6 +17,7 @@ from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocumentStatementCondition,
     DataAwsIamPolicyDocumentStatementPrincipals,
 )
+from cdktf_cdktf_provider_aws.eks_pod_identity_association import EksPodIdentityAssociation
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from constructs import Construct
@@ -110,12 +111,25 @@ def service_role(
 POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
 
 
+@dataclass(frozen=True)
+class ServiceAccount:
+    cluster: str  # the cluster resource's name attribute
+    namespace: str
+    name: str
+
+
 def pod_identity_role(
-    scope: Construct, id_: str, *, name: str, partition: str, managed_policies: Sequence[str] = ()
+    scope: Construct,
+    id_: str,
+    *,
+    name: str,
+    partition: str,
+    managed_policies: Sequence[str] = (),
+    bind_to: ServiceAccount | None = None,
 ) -> IamRole:
-    """A role that EKS Pod Identity hands to a service account (bound by an
-    association or an add-on's `pod_identity_association`)."""
-    return service_role(
+    """A role that EKS Pod Identity hands to a service account: through an
+    association here (`bind_to`), or through an add-on's `pod_identity_association`."""
+    role = service_role(
         scope,
         id_,
         name=name,
@@ -124,3 +138,13 @@ def pod_identity_role(
         managed_policies=managed_policies,
         actions=["sts:AssumeRole", "sts:TagSession"],
     )
+    if bind_to is not None:
+        EksPodIdentityAssociation(
+            scope,
+            f"{id_}-pod-identity",
+            cluster_name=bind_to.cluster,
+            namespace=bind_to.namespace,
+            service_account=bind_to.name,
+            role_arn=role.arn,
+        )
+    return role

@@ -17,14 +17,21 @@ from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.cloudwatch_event_target import CloudwatchEventTarget
 from cdktf_cdktf_provider_aws.ec2_tag import Ec2Tag
 from cdktf_cdktf_provider_aws.eks_access_entry import EksAccessEntry
-from cdktf_cdktf_provider_aws.eks_pod_identity_association import EksPodIdentityAssociation
 from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from constructs import Construct
 
-from modules.iam import Condition, Statement, deny_insecure_transport, pod_identity_role, policy_document, service_role
+from modules.iam import (
+    Condition,
+    ServiceAccount,
+    Statement,
+    deny_insecure_transport,
+    pod_identity_role,
+    policy_document,
+    service_role,
+)
 from modules.kms import AccountContext
 from modules.network import KARPENTER_DISCOVERY_TAG
 from modules.node_group import NODE_POLICIES
@@ -297,7 +304,11 @@ class KarpenterAws(Construct):
             )
 
         self.controller_role = pod_identity_role(
-            self, "controller-role", name=f"KarpenterController-{cluster_name}", partition=account.partition
+            self,
+            "controller-role",
+            name=f"KarpenterController-{cluster_name}",
+            partition=account.partition,
+            bind_to=ServiceAccount(cluster, NAMESPACE, SERVICE_ACCOUNT),
         )
         context = PolicyContext(
             partition=account.partition,
@@ -315,13 +326,5 @@ class KarpenterAws(Construct):
             IamRolePolicyAttachment(
                 self, f"{policy_name}-attachment", role=self.controller_role.name, policy_arn=policy.arn
             )
-        EksPodIdentityAssociation(
-            self,
-            "pod-identity",
-            cluster_name=cluster,
-            namespace=NAMESPACE,
-            service_account=SERVICE_ACCOUNT,
-            role_arn=self.controller_role.arn,
-        )
         self.queue_name = self.queue.name
         self.node_role_name = self.node_role.name
