@@ -7,7 +7,7 @@ from __future__ import annotations
 from constructs import Construct
 
 from envs import Environment
-from envs.schema import Probe
+from envs.application import Probe
 from modules.kubernetes_access import kubernetes_provider
 from modules.workload import ProbeSpec, Resources, Workload, WorkloadSpec
 from stacks.addons import cluster_endpoint

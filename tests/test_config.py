@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from envs import load_environments
+from envs.infrastructure import NatStrategy
 from envs.loader import OVERRIDES, override_variable
-from envs.schema import NatStrategy
 
 
 def test_shipped_environments_differ_the_way_real_ones_do() -> None:
