@@ -27,7 +27,9 @@ NODE_TOOLS := node_modules/.installed
 # The package index: PIP_INDEX_URL when set, otherwise pip's own default. Read
 # from pip at run time so that no registry host is written into this repository
 # (the Pipfile and Pipfile.lock name only this variable).
-PLATFORM_PYPI_URL ?= $(shell $(PYTHON) -c 'import os; from pip._internal.models.index import PyPI; print(os.environ.get("PIP_INDEX_URL") or PyPI.simple_url)')
+# Deferred (=): evaluated when a recipe runs, by the pipenv tool venv's Python
+# once it exists (it always has pip), else by $(PYTHON).
+PLATFORM_PYPI_URL ?= $(shell p=$(PYTHON); [ -x $(PIPENV_VENV)/bin/python ] && p=$(PIPENV_VENV)/bin/python; $$p -c 'import os; from pip._internal.models.index import PyPI; print(os.environ.get("PIP_INDEX_URL") or PyPI.simple_url)')
 export PLATFORM_PYPI_URL
 
 .PHONY: help setup synth test lint bench ip-plan plan deploy require-env clean
