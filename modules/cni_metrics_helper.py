@@ -22,9 +22,8 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_helm.release import Release
 from constructs import Construct
 
-from modules.charts import CNI_METRICS_HELPER
+from modules.charts import CNI_METRICS_HELPER, helm_release
 from modules.iam import Condition, ServiceAccount, Statement, pod_identity_role, policy_document
-from modules.karpenter_controller import helm_release
 from modules.node_group import CRITICAL_ADDONS_TAINT, SYSTEM_NODE_LABEL
 
 NAMESPACE = "kube-system"

@@ -7,15 +7,12 @@ replicas spread over zones and a PodDisruptionBudget.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cdktf_cdktf_provider_helm.release import Release
 from constructs import Construct
 
-from modules.charts import KARPENTER, KARPENTER_CRD, Chart
+from modules.charts import KARPENTER, KARPENTER_CRD, helm_release
 from modules.karpenter_aws import NAMESPACE, SERVICE_ACCOUNT
 from modules.node_group import CRITICAL_ADDONS_TAINT, SYSTEM_NODE_LABEL
 
@@ -40,25 +37,6 @@ def karpenter_values(s: ControllerSettings) -> dict[str, Any]:
         "nodeSelector": {"kubernetes.io/os": "linux", SYSTEM_NODE_LABEL[0]: SYSTEM_NODE_LABEL[1]},
         "tolerations": [{"key": CRITICAL_ADDONS_TAINT, "operator": "Exists"}],
     }
-
-
-def helm_release(
-    scope: Construct, id_: str, chart: Chart, namespace: str, values: Mapping[str, Any], **extra: Any
-) -> Release:
-    return Release(
-        scope,
-        id_,
-        name=chart.name,
-        repository=chart.repository,
-        chart=chart.name,
-        version=chart.version,
-        namespace=namespace,
-        values=[json.dumps(values, sort_keys=True)] if values else None,
-        atomic=True,
-        cleanup_on_fail=True,
-        wait=True,
-        **extra,
-    )
 
 
 class KarpenterController(Construct):

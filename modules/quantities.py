@@ -20,10 +20,6 @@ _SUFFIXES = {
 _QUANTITY = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$")
 
 
-def is_quantity(text: str) -> bool:
-    return bool(_QUANTITY.match(text))
-
-
 def parse_quantity(text: str) -> Decimal:
     match = _QUANTITY.match(text)
     if not match:

@@ -8,24 +8,15 @@ from constructs import Construct
 from envs import Environment
 from modules.cni_metrics_helper import cni_metrics_helper_release
 from modules.karpenter_controller import ControllerSettings, KarpenterController
-from modules.kubernetes_access import ClusterEndpoint, helm_provider
+from modules.kubernetes_access import helm_provider
 from stacks.base import EnvironmentStack
 from stacks.cluster import ClusterStack
-
-
-def cluster_endpoint(env: Environment, cluster: ClusterStack) -> ClusterEndpoint:
-    return ClusterEndpoint(
-        name=env.cluster_name,
-        region=env.aws.region,
-        endpoint=cluster.cluster.endpoint,
-        certificate_authority_data=cluster.cluster.certificate_authority_data,
-    )
 
 
 class AddonsStack(EnvironmentStack):
     def __init__(self, scope: Construct, env: Environment, cluster: ClusterStack) -> None:
         super().__init__(scope, env, "addons", aws=False)
-        helm_provider(self, cluster_endpoint(env, cluster))
+        helm_provider(self, cluster.endpoint())
         self.karpenter = KarpenterController(
             self,
             "karpenter",

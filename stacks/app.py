@@ -1,11 +1,11 @@
-"""Builds the cdktf App: for each environment, its stacks in dependency order."""
+"""Builds the cdktf App: for each environment, its seven stacks in dependency order."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cdktf import App, TerraformStack
+from cdktf import App
 
 from envs import Environment
 from modules.policies import BestPractices, add_best_practices
@@ -19,46 +19,23 @@ from stacks.storage import StorageStack
 
 
 @dataclass
-class EnvironmentStacks:
-    bootstrap: BootstrapStack
-    network: NetworkStack
-    storage: StorageStack
-    cluster: ClusterStack
-    addons: AddonsStack
-    platform: PlatformStack
-    apps: AppsStack
-
-    def all(self) -> list[TerraformStack]:
-        return [self.bootstrap, self.network, self.storage, self.cluster, self.addons, self.platform, self.apps]
-
-
-@dataclass
 class PlatformApp:
     app: App
     rules: BestPractices
-    environments: dict[str, EnvironmentStacks]
 
 
-def build_environment(app: App, env: Environment) -> EnvironmentStacks:
-    bootstrap = BootstrapStack(app, env)
+def build_environment(app: App, env: Environment) -> None:
+    BootstrapStack(app, env)
     network = NetworkStack(app, env)
     storage = StorageStack(app, env, network.network)
     cluster = ClusterStack(app, env, network.network, storage)
     addons = AddonsStack(app, env, cluster)
     platform = PlatformStack(app, env, network.network, storage, cluster, addons)
-    apps = AppsStack(app, env, cluster, platform)
-    return EnvironmentStacks(
-        bootstrap=bootstrap,
-        network=network,
-        storage=storage,
-        cluster=cluster,
-        addons=addons,
-        platform=platform,
-        apps=apps,
-    )
+    AppsStack(app, env, cluster, platform)
 
 
 def build_app(environments: Sequence[Environment], outdir: str) -> PlatformApp:
     app = App(outdir=outdir, skip_validation=False)
-    stacks = {env.name: build_environment(app, env) for env in environments}
-    return PlatformApp(app=app, rules=add_best_practices(app), environments=stacks)
+    for env in environments:
+        build_environment(app, env)
+    return PlatformApp(app=app, rules=add_best_practices(app))

@@ -10,7 +10,6 @@ from envs import Environment
 from envs.application import Probe
 from modules.kubernetes_access import kubernetes_provider
 from modules.workload import ProbeSpec, Resources, Workload, WorkloadSpec
-from stacks.addons import cluster_endpoint
 from stacks.base import EnvironmentStack
 from stacks.cluster import ClusterStack
 from stacks.platform import PlatformStack
@@ -30,7 +29,7 @@ class AppsStack(EnvironmentStack):
     def __init__(self, scope: Construct, env: Environment, cluster: ClusterStack, platform: PlatformStack) -> None:
         super().__init__(scope, env, "apps", aws=False)
         self.add_dependency(platform)  # the team namespaces, quotas and limits
-        kubernetes_provider(self, cluster_endpoint(env, cluster))
+        kubernetes_provider(self, cluster.endpoint())
         self.workloads = [
             Workload(
                 self,

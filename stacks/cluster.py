@@ -16,6 +16,7 @@ from modules.csi_drivers import EBS, EFS, CsiDriver
 from modules.eks_addons import AFTER_NODES, BEFORE_NODES, eks_addon
 from modules.eks_cluster import Cluster, ClusterSettings
 from modules.karpenter_aws import KarpenterAws
+from modules.kubernetes_access import ClusterEndpoint
 from modules.network import Network
 from modules.node_group import NodeGroupSettings, SystemNodeGroup
 from modules.vpc_cni import vpc_cni_configuration
@@ -27,6 +28,15 @@ METRICS_SERVER_CONFIGURATION: dict[str, Any] = {"tolerations": [{"key": "Critica
 
 
 class ClusterStack(EnvironmentStack):
+    def endpoint(self) -> ClusterEndpoint:
+        """What the Kubernetes and Helm providers of later stacks connect with."""
+        return ClusterEndpoint(
+            name=self.env.cluster_name,
+            region=self.env.aws.region,
+            endpoint=self.cluster.endpoint,
+            certificate_authority_data=self.cluster.certificate_authority_data,
+        )
+
     def __init__(self, scope: Construct, env: Environment, network: Network, storage: StorageStack) -> None:
         super().__init__(scope, env, "cluster")
         c = env.cluster

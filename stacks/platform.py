@@ -15,7 +15,7 @@ from modules.network import Network
 from modules.overprovisioning import overprovisioning_manifests
 from modules.team_namespace import TeamNamespace, TeamSettings
 from modules.vpc_cni import EniConfigs
-from stacks.addons import AddonsStack, cluster_endpoint
+from stacks.addons import AddonsStack
 from stacks.base import PROJECT, EnvironmentStack
 from stacks.cluster import ClusterStack
 from stacks.storage import StorageStack
@@ -35,7 +35,7 @@ class PlatformStack(EnvironmentStack):
     ) -> None:
         super().__init__(scope, env, "platform")
         self.add_dependency(addons)  # the CRDs come with the addons stack's Helm releases
-        kubernetes_provider(self, cluster_endpoint(env, cluster))
+        kubernetes_provider(self, cluster.endpoint())
         k = env.karpenter
         add_manifests(
             self,

@@ -53,15 +53,13 @@ ENV_NAMES = ("dev", "staging", "prod")
 def synth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synth]:
     from envs import load_environments
     from stacks.app import build_app
+    from tools.summary import stack_documents
 
     outdir = tmp_path_factory.mktemp("cdktf.out")
     platform = build_app(load_environments({}), str(outdir))
     platform.app.synth()
     manifest = json.loads((outdir / "manifest.json").read_text())
-    stacks = {
-        name: json.loads((outdir / entry["synthesizedStackPath"]).read_text())
-        for name, entry in manifest["stacks"].items()
-    }
+    stacks = stack_documents(outdir)
     yield Synth(outdir=outdir, manifest=manifest, stacks=stacks, rules=platform.rules)
 
 

@@ -6,9 +6,10 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 
-def stack_documents(outdir: Path) -> dict[str, dict[str, object]]:
+def stack_documents(outdir: Path) -> dict[str, dict[str, Any]]:
     manifest = json.loads((outdir / "manifest.json").read_text())
     return {
         name: json.loads((outdir / entry["synthesizedStackPath"]).read_text())
