@@ -59,6 +59,9 @@ class Workload(Frozen):
     replicas: Replicas = Replicas()
     target_cpu_utilisation: Annotated[int, Field(ge=10, le=100)] = 70
     env: dict[str, str] = {}
+    # Namespaces whose pods may connect to the workload's port, besides its own
+    # (team namespaces deny all other ingress).
+    allow_from: list[DnsLabel] = []
 
     @model_validator(mode="after")
     def _probe_ports_exposed(self) -> Workload:

@@ -85,6 +85,7 @@ _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IAM_PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|user|assumed-role)/[\w+=,.@/-]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
 
@@ -166,6 +167,7 @@ DnsLabel = Annotated[str, _pattern(_DNS_LABEL, "a DNS label (lower-case letters,
 Region = Annotated[str, _pattern(_REGION, "an AWS region name (e.g. eu-west-1)")]
 BucketName = Annotated[str, _pattern(_BUCKET, "a valid S3 bucket name")]
 Email = Annotated[str, _pattern(_EMAIL, "an e-mail address")]
+GithubRepository = Annotated[str, _pattern(_GITHUB_REPOSITORY, "a GitHub repository as owner/name")]
 KubernetesVersion = Annotated[str, AfterValidator(_kubernetes_version)]
 Quantity = Annotated[str | int, AfterValidator(_quantity)]
 Image = Annotated[str, AfterValidator(_image)]

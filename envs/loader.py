@@ -26,6 +26,7 @@ OVERRIDES: dict[str, tuple[tuple[str, ...], bool]] = {
     "ADMIN_PRINCIPAL_ARNS": (("cluster", "admin_principal_arns"), True),
     "ALARM_EMAIL": (("alarms", "email"), False),
     "PUBLIC_ACCESS_CIDRS": (("cluster", "public_access_cidrs"), True),
+    "GITHUB_REPOSITORY": (("ci", "github_repository"), False),
 }
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pydantic import model_validator
 
 from envs.application import Workload
+from envs.delivery import Ci, KubernetesJobs
 from envs.fields import DnsLabel, FieldError, Frozen
 from envs.infrastructure import Alarms, Aws, Cluster, Cni, NatStrategy, Network, State, Storage
 from envs.platform import Karpenter, Overprovisioning, Team
@@ -46,6 +47,8 @@ class Environment(Frozen):
     alarms: Alarms = Alarms()
     cni: Cni = Cni()
     storage: Storage = Storage()
+    # None: no CI identity; then cluster.admin_principal_arns must name who applies.
+    ci: Ci | None = None
 
     def node_kinds(self) -> list[NodeKind]:
         group = self.cluster.system_node_group
@@ -106,9 +109,28 @@ class Environment(Frozen):
         names = [t.name for t in self.teams]
         if len(set(names)) != len(names):
             raise FieldError("teams", "a team name appears twice")
+        self._check_kubernetes_access()
         self._check_workloads()
         self._check_ip_plan()
         return self
+
+    def _check_kubernetes_access(self) -> None:
+        """The addons, platform and apps stacks talk to the Kubernetes API: someone
+        must be allowed to (an access entry) and able to reach it (the endpoint)."""
+        if self.ci is None and not self.cluster.admin_principal_arns:
+            raise FieldError(
+                "ci",
+                "no principal could apply the addons, platform and apps stacks: authentication is by access "
+                "entry only, so set ci (its deploy role gets cluster admin) or cluster.admin_principal_arns",
+            )
+        if self.ci is not None and self.ci.kubernetes_jobs is KubernetesJobs.GITHUB_HOSTED:
+            c = self.cluster
+            if not (c.endpoint_public_access and "0.0.0.0/0" in c.public_access_cidrs):
+                raise FieldError(
+                    "ci.kubernetes_jobs",
+                    "GitHub-hosted runners cannot reach this cluster's endpoint (private, or public to an "
+                    "allow-list their changing addresses are not on): use codebuild (runners in the VPC)",
+                )
 
     def _check_workloads(self) -> None:
         teams = {t.name: t for t in self.teams}

@@ -1,6 +1,8 @@
 """The EBS CSI driver (always) and the EFS CSI driver (with EFS) as EKS add-ons,
 each bound through EKS Pod Identity to a role with the AWS managed policy for
-the driver plus use of the data KMS key. And the StorageClasses that use them."""
+the driver. The EBS driver's role may also use the data KMS key (it creates and
+attaches encrypted volumes); the EFS driver's needs no key (EFS encrypts with
+the file system's key itself). And the StorageClasses that use them."""
 
 from __future__ import annotations
 
@@ -48,7 +50,7 @@ class CsiDriver(Construct):
         cluster: str,
         kubernetes_version: str,
         pinned_versions: Mapping[str, str],
-        kms_key_arn: str,
+        kms_key_arn: str | None,
         partition: str,
         depends_on: Sequence[ITerraformDependable],
     ) -> None:
@@ -57,12 +59,13 @@ class CsiDriver(Construct):
         role = pod_identity_role(
             self, "role", name=f"{cluster_name}-{addon_name}", partition=partition, managed_policies=[managed_policy]
         )
-        IamRolePolicy(
-            self,
-            "kms",
-            role=role.id,
-            policy=policy_document(self, "kms-document", kms_use_statements(kms_key_arn)).json,
-        )
+        if kms_key_arn is not None:
+            IamRolePolicy(
+                self,
+                "kms",
+                role=role.id,
+                policy=policy_document(self, "kms-document", kms_use_statements(kms_key_arn)).json,
+            )
         self.addon = EksAddon(
             self,
             "addon",

@@ -35,6 +35,10 @@ from modules.kms import AccountContext, EncryptionKey, logs_service_statement
 from modules.log_group import encrypted_log_group
 
 CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
+# Read access to every object, Secrets included: planning a helm_release reads the
+# release's Secret (Helm's storage) and a kubernetes_manifest reads the live object
+# and its CRD's schema. AmazonEKSViewPolicy leaves Secrets out, so it cannot plan.
+CLUSTER_VIEWER_POLICY = "AmazonEKSAdminViewPolicy"
 
 
 @dataclass(frozen=True)
@@ -44,11 +48,14 @@ class ClusterSettings:
     control_plane_subnet_ids: Sequence[str]
     endpoint_public_access: bool
     public_access_cidrs: Sequence[str]
-    admin_principal_arns: Sequence[str]
+    admin_principal_arns: Sequence[str]  # cluster admin (people, and the CI deploy role)
     log_types: Sequence[str]
     log_retention_days: int
     adopt_existing_log_group: bool = False
     protect: bool = False  # prevent_destroy on cluster, keys and log group; EKS deletion protection
+    # Roles of this account, by name (their ARNs need the account id, known at plan time):
+    admin_role_names: Sequence[str] = ()  # cluster admin: the CI deploy role
+    viewer_role_names: Sequence[str] = ()  # read everything, Secrets included: the CI plan role
 
 
 def cluster_access_policy_arn(partition: str, policy: str) -> str:
@@ -62,7 +69,7 @@ class Cluster(Construct):
         self.account = account = AccountContext(self, "account")
         protect = TerraformResourceLifecycle(prevent_destroy=True) if s.protect else None
 
-        self.role = service_role(
+        cluster_role = service_role(
             self,
             "cluster-role",
             name=f"{s.name}-cluster",
@@ -71,6 +78,7 @@ class Cluster(Construct):
             managed_policies=["AmazonEKSClusterPolicy"],
             actions=["sts:AssumeRole", "sts:TagSession"],
         )
+        self.role = cluster_role.role
         self.secrets_key = EncryptionKey(
             self,
             "secrets-kms",
@@ -130,18 +138,32 @@ class Cluster(Construct):
             ),
             enabled_cluster_log_types=list(s.log_types),
             deletion_protection=s.protect,
-            depends_on=[self.log_group],  # our log group, with retention and KMS, must exist first
+            # Our log group, with retention and KMS, must exist first; the role's
+            # policy must outlive the cluster on destroy.
+            depends_on=[self.log_group, *cluster_role.attachments],
             lifecycle=protect,
         )
-        for index, principal in enumerate(s.admin_principal_arns):
-            entry = EksAccessEntry(self, f"admin-{index}", cluster_name=self.cluster.name, principal_arn=principal)
-            EksAccessPolicyAssociation(
-                self,
-                f"admin-{index}-policy",
-                cluster_name=self.cluster.name,
-                principal_arn=entry.principal_arn,
-                policy_arn=cluster_access_policy_arn(account.partition, CLUSTER_ADMIN_POLICY),
-                access_scope=EksAccessPolicyAssociationAccessScope(type="cluster"),
+
+        def role_arn(name: str) -> str:
+            return f"arn:{account.partition}:iam::{account.account_id}:role/{name}"
+
+        grants = [(f"admin-{i}", arn, CLUSTER_ADMIN_POLICY) for i, arn in enumerate(s.admin_principal_arns)]
+        grants += [(f"admin-role-{n}", role_arn(n), CLUSTER_ADMIN_POLICY) for n in s.admin_role_names]
+        grants += [(f"viewer-role-{n}", role_arn(n), CLUSTER_VIEWER_POLICY) for n in s.viewer_role_names]
+        self.access_entries: list[EksAccessEntry] = []
+        self.access_policies: list[EksAccessPolicyAssociation] = []
+        for id_prefix, principal, policy in grants:
+            entry = EksAccessEntry(self, id_prefix, cluster_name=self.cluster.name, principal_arn=principal)
+            self.access_entries.append(entry)
+            self.access_policies.append(
+                EksAccessPolicyAssociation(
+                    self,
+                    f"{id_prefix}-policy",
+                    cluster_name=self.cluster.name,
+                    principal_arn=entry.principal_arn,
+                    policy_arn=cluster_access_policy_arn(account.partition, policy),
+                    access_scope=EksAccessPolicyAssociationAccessScope(type="cluster"),
+                )
             )
 
         self.name = self.cluster.name

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_aws.data_aws_iam_policy_document import (
     DataAwsIamPolicyDocument,
     DataAwsIamPolicyDocumentStatement,
@@ -84,6 +85,19 @@ def managed_policy_arn(partition: str, name: str) -> str:
     return f"arn:{partition}:iam::aws:policy/{name}"
 
 
+@dataclass(frozen=True)
+class ServiceRole:
+    role: IamRole
+    # What uses the role depends on these too: Terraform then destroys the user
+    # before the permissions (an EKS cluster or node group cannot be deleted cleanly
+    # once its role has lost them).
+    attachments: Sequence[IamRolePolicyAttachment]
+
+    @property
+    def with_permissions(self) -> list[ITerraformDependable]:
+        return [self.role, *self.attachments]
+
+
 def service_role(
     scope: Construct,
     id_: str,
@@ -93,7 +107,7 @@ def service_role(
     partition: str,
     managed_policies: Sequence[str] = (),
     actions: Sequence[str] = ("sts:AssumeRole",),
-) -> IamRole:
+) -> ServiceRole:
     """A role that one AWS service principal may assume, with AWS managed policies attached by name."""
     trust = policy_document(
         scope,
@@ -101,11 +115,13 @@ def service_role(
         [Statement(sid="ServiceAssumes", actions=actions, resources=(), principals=[("Service", [service])])],
     )
     role = IamRole(scope, id_, name=name, assume_role_policy=trust.json)
-    for policy in managed_policies:
+    attachments = [
         IamRolePolicyAttachment(
             scope, f"{id_}-{policy}", role=role.name, policy_arn=managed_policy_arn(partition, policy)
         )
-    return role
+        for policy in managed_policies
+    ]
+    return ServiceRole(role, attachments)
 
 
 POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
@@ -137,7 +153,7 @@ def pod_identity_role(
         partition=partition,
         managed_policies=managed_policies,
         actions=["sts:AssumeRole", "sts:TagSession"],
-    )
+    ).role
     if bind_to is not None:
         EksPodIdentityAssociation(
             scope,

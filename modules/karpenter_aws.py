@@ -262,7 +262,7 @@ class KarpenterAws(Construct):
             service="ec2.amazonaws.com",
             partition=account.partition,
             managed_policies=NODE_POLICIES,
-        )
+        ).role
         # Nodes Karpenter launches join the cluster through this access entry.
         EksAccessEntry(self, "node-access", cluster_name=cluster, principal_arn=self.node_role.arn, type="EC2_LINUX")
 

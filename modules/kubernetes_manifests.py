@@ -10,6 +10,8 @@ from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_kubernetes.manifest import Manifest
 from constructs import Construct
 
+from modules.kubernetes_objects import prerequisites
+
 # A high, non-root UID/GID: no clash with host users, and what checkov expects.
 NON_ROOT_ID = 10001
 
@@ -53,4 +55,13 @@ def manifest_id(manifest: dict[str, Any]) -> str:
 def add_manifests(
     scope: Construct, manifests: Sequence[dict[str, Any]], depends_on: Sequence[ITerraformDependable] = ()
 ) -> list[Manifest]:
-    return [Manifest(scope, manifest_id(m), manifest=m, depends_on=list(depends_on) or None) for m in manifests]
+    """One `kubernetes_manifest` per object, each depending on the prerequisites
+    (see `prerequisites`) that come earlier in the same list."""
+    created: dict[tuple[str, str], Manifest] = {}
+    resources: list[Manifest] = []
+    for m in manifests:
+        needs = [created[key] for key in prerequisites(m) if key in created]
+        resource = Manifest(scope, manifest_id(m), manifest=m, depends_on=[*depends_on, *needs] or None)
+        created[(m["kind"], m["metadata"]["name"])] = resource
+        resources.append(resource)
+    return resources

@@ -21,7 +21,6 @@ from cdktf_cdktf_provider_aws.eks_node_group import (
     EksNodeGroupTaint,
     EksNodeGroupUpdateConfig,
 )
-from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.launch_template import (
     LaunchTemplate,
     LaunchTemplateBlockDeviceMappings,
@@ -30,7 +29,7 @@ from cdktf_cdktf_provider_aws.launch_template import (
 )
 from constructs import Construct
 
-from modules.iam import service_role
+from modules.iam import ServiceRole, service_role
 from modules.instance_types import architecture
 from modules.vpc_cni import node_config_user_data
 
@@ -63,7 +62,7 @@ class NodeGroupSettings:
     max_pods: int | None = None  # kubelet maxPods, consistent with the CNI mode and Karpenter
 
 
-def node_role(scope: Construct, id_: str, *, name: str, partition: str) -> IamRole:
+def node_role(scope: Construct, id_: str, *, name: str, partition: str) -> ServiceRole:
     return service_role(
         scope, id_, name=name, service="ec2.amazonaws.com", partition=partition, managed_policies=NODE_POLICIES
     )
@@ -81,7 +80,8 @@ class SystemNodeGroup(Construct):
     ) -> None:
         super().__init__(scope, id_)
         s = settings
-        self.role = node_role(self, "node-role", name=f"{s.cluster_name}-{s.name}-node", partition=partition)
+        role = node_role(self, "node-role", name=f"{s.cluster_name}-{s.name}-node", partition=partition)
+        self.role = role.role
         template = LaunchTemplate(
             self,
             "launch-template",
@@ -124,5 +124,5 @@ class SystemNodeGroup(Construct):
             taint=[EksNodeGroupTaint(key=CRITICAL_ADDONS_TAINT, value="true", effect="NO_SCHEDULE")],
             # Node groups are replaced on some changes: create the new one first.
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
-            depends_on=list(depends_on),
+            depends_on=[*depends_on, *role.attachments],
         )

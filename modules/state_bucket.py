@@ -32,6 +32,12 @@ from modules.iam import deny_insecure_transport, policy_document
 from modules.kms import AccountContext, EncryptionKey
 
 
+def state_key_alias(bucket_name: str) -> str:
+    """The state key's alias name. Backends name the key by it (`alias/<name>`):
+    it is known before the key exists, and S3 resolves it in the bucket's account."""
+    return f"{bucket_name}-state"
+
+
 class StateBucket(Construct):
     """Versioned, KMS-encrypted, private, TLS-only; old state versions expire
     after `noncurrent_days` so a bad apply can be rolled back but history does
@@ -47,12 +53,12 @@ class StateBucket(Construct):
         prevent_destroy: bool = True,
     ) -> None:
         super().__init__(scope, id_)
-        account = AccountContext(self, "account")
+        self.account = account = AccountContext(self, "account")
         self.key = EncryptionKey(
             self,
             "kms",
             account=account,
-            alias=f"{bucket_name}-state",
+            alias=state_key_alias(bucket_name),
             description=f"Terraform state in s3://{bucket_name}",
             prevent_destroy=prevent_destroy,
         )

@@ -2,7 +2,8 @@
 a customer-managed KMS key for data, and an optional EFS file system.
 
 EFS: encrypted with the data key, a mount target in every private subnet, a
-security group that admits NFS only from the private subnets, TLS-only access,
+security group that admits NFS only from the private subnets, mounts only
+through the mount targets and only over TLS,
 lifecycle to Infrequent Access, automatic backups.
 """
 
@@ -20,7 +21,7 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
-from modules.iam import deny_insecure_transport, policy_document
+from modules.iam import Condition, Statement, deny_insecure_transport, policy_document
 from modules.kms import AccountContext, EncryptionKey
 
 NFS_PORT = 2049
@@ -64,12 +65,24 @@ class EfsFileSystemWithAccess(Construct):
             file_system_id=self.file_system.id,
             backup_policy=EfsBackupPolicyBackupPolicy(status="ENABLED"),
         )
-        tls_only = policy_document(
+        # Once a file system has any policy, EFS's default "every client through a
+        # mount target may mount and write" no longer applies: say it explicitly,
+        # or the CSI driver's (anonymous, IAM-less) mounts are all denied.
+        policy = policy_document(
             self,
-            "tls-only",
-            [deny_insecure_transport([self.file_system.arn], ["*"])],
+            "policy-document",
+            [
+                Statement(
+                    sid="MountThroughMountTargets",
+                    actions=["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+                    resources=[self.file_system.arn],
+                    principals=[("AWS", ["*"])],
+                    conditions=[Condition("Bool", "elasticfilesystem:AccessedViaMountTarget", ["true"])],
+                ),
+                deny_insecure_transport([self.file_system.arn], ["*"]),
+            ],
         )
-        EfsFileSystemPolicy(self, "policy", file_system_id=self.file_system.id, policy=tls_only.json)
+        EfsFileSystemPolicy(self, "policy", file_system_id=self.file_system.id, policy=policy.json)
         self.security_group = SecurityGroup(
             self,
             "mount-targets",

@@ -118,10 +118,7 @@ def team_manifests(t: TeamSettings) -> list[dict[str, Any]]:
 class TeamNamespace(Construct):
     def __init__(self, scope: Construct, id_: str, team: TeamSettings, *, cluster_name: str, partition: str) -> None:
         super().__init__(scope, id_)
-        objects = team_manifests(team)
-        (namespace,) = add_manifests(self, objects[:1])
-        add_manifests(self, objects[1:], depends_on=[namespace])
-        self.namespace = namespace
+        self.namespace, *_ = add_manifests(self, team_manifests(team))
         if team.principal_arn:
             entry = EksAccessEntry(self, "access", cluster_name=cluster_name, principal_arn=team.principal_arn)
             EksAccessPolicyAssociation(

@@ -1,20 +1,27 @@
-"""VPC CNI configuration: the vpc-cni add-on's values (applied before any node
-joins) and, with custom networking, one ENIConfig per AZ (in `E-platform`)."""
+"""VPC CNI configuration: the vpc-cni add-on's values, applied before any node
+joins. With custom networking the add-on also creates one ENIConfig per AZ
+(pod subnet and security groups), so they exist before the first node: without
+the ENIConfig of its zone, ipamd attaches no ENI and aws-node never gets ready."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
-
-from cdktf_cdktf_provider_kubernetes.manifest import Manifest
-from constructs import Construct
 
 from modules.ip_plan import CniMode
 
 ENI_CONFIG_LABEL = "topology.kubernetes.io/zone"
 
 
-def vpc_cni_configuration(mode: CniMode) -> dict[str, Any]:
+@dataclass(frozen=True)
+class PodSubnet:
+    zone: str  # the ENIConfig's name: nodes pick the one named after their zone
+    subnet_id: str
+    security_group_ids: Sequence[str]
+
+
+def vpc_cni_configuration(mode: CniMode, *, region: str, pod_subnets: Sequence[PodSubnet] = ()) -> dict[str, Any]:
     env: dict[str, str] = {"ENABLE_PREFIX_DELEGATION": str(mode.prefix_delegation).lower()}
     for name, value in (
         ("WARM_PREFIX_TARGET", mode.warm_prefix_target),
@@ -23,31 +30,18 @@ def vpc_cni_configuration(mode: CniMode) -> dict[str, Any]:
     ):
         if value is not None:
             env[name] = str(value)
+    configuration: dict[str, Any] = {"env": env, "enableNetworkPolicy": "true"}
     if mode.custom_networking:
+        if not pod_subnets:
+            raise ValueError("custom networking needs a pod subnet per AZ for the ENIConfigs")
         env["AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG"] = "true"
-        # Nodes pick the ENIConfig named after their zone.
         env["ENI_CONFIG_LABEL_DEF"] = ENI_CONFIG_LABEL
-    return {"env": env, "enableNetworkPolicy": "true"}
-
-
-def eni_config(zone: str, subnet_id: str, security_group_ids: Sequence[str]) -> dict[str, Any]:
-    return {
-        "apiVersion": "crd.k8s.amazonaws.com/v1alpha1",
-        "kind": "ENIConfig",
-        "metadata": {"name": zone},
-        "spec": {"subnet": subnet_id, "securityGroups": list(security_group_ids)},
-    }
-
-
-class EniConfigs(Construct):
-    """One ENIConfig per AZ, named after the zone, pointing at its pod subnet."""
-
-    def __init__(
-        self, scope: Construct, id_: str, *, zones: Sequence[str], pod_subnet_ids: Sequence[str], security_group_id: str
-    ) -> None:
-        super().__init__(scope, id_)
-        for index, (zone, subnet) in enumerate(zip(zones, pod_subnet_ids, strict=True)):
-            Manifest(self, f"eniconfig-{index}", manifest=eni_config(zone, subnet, [security_group_id]))
+        configuration["eniConfig"] = {
+            "create": True,
+            "region": region,
+            "subnets": {p.zone: {"id": p.subnet_id, "securityGroups": list(p.security_group_ids)} for p in pod_subnets},
+        }
+    return configuration
 
 
 def node_config_user_data(max_pods: int) -> str:

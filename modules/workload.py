@@ -1,5 +1,6 @@
 """A workload that cannot be built without liveness, readiness and startup
 probes, nor without resource requests and limits: Deployment, Service,
+NetworkPolicy (its port open to its namespace and the namespaces it names),
 PodDisruptionBudget and HorizontalPodAutoscaler.
 
 - liveness restarts a container that stopped working;
@@ -14,13 +15,16 @@ capacity.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from constructs import Construct
 
 from modules.kubernetes_manifests import add_manifests, container_security_context, pod_security_context, zone_spread
+
+# Set by Kubernetes on every namespace: selects a namespace by name.
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,9 @@ class WorkloadSpec:
     max_replicas: int = 4
     target_cpu_utilisation: int = 70
     env: Mapping[str, str] = field(default_factory=dict)
+    # Team namespaces deny all ingress by default; the workload's port admits its
+    # own namespace and these namespaces (e.g. where an ingress controller runs).
+    allow_from_namespaces: Sequence[str] = ()
 
 
 def workload_manifests(w: WorkloadSpec) -> list[dict[str, Any]]:
@@ -118,6 +125,27 @@ def workload_manifests(w: WorkloadSpec) -> list[dict[str, Any]]:
                 "type": "ClusterIP",
                 "selector": labels,
                 "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}],
+            },
+        },
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {**meta, "name": f"{w.name}-ingress"},
+            "spec": {
+                "podSelector": {"matchLabels": labels},
+                "policyTypes": ["Ingress"],
+                "ingress": [
+                    {
+                        "from": [
+                            {"podSelector": {}},  # the workload's own namespace
+                            *(
+                                {"namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: namespace}}}
+                                for namespace in w.allow_from_namespaces
+                            ),
+                        ],
+                        "ports": [{"protocol": "TCP", "port": w.port}],
+                    }
+                ],
             },
         },
         {

@@ -30,7 +30,7 @@ def build_environment(app: App, env: Environment) -> None:
     storage = StorageStack(app, env, network.network)
     cluster = ClusterStack(app, env, network.network, storage)
     addons = AddonsStack(app, env, cluster)
-    platform = PlatformStack(app, env, network.network, storage, cluster, addons)
+    platform = PlatformStack(app, env, storage, cluster, addons)
     AppsStack(app, env, cluster, platform)
 
 

@@ -48,6 +48,7 @@ class AppsStack(EnvironmentStack):
                     max_replicas=w.replicas.max,
                     target_cpu_utilisation=w.target_cpu_utilisation,
                     env=w.env,
+                    allow_from_namespaces=w.allow_from,
                 ),
             )
             for w in env.workloads

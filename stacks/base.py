@@ -8,6 +8,7 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 from constructs import Construct
 
 from envs import Environment
+from modules.state_bucket import state_key_alias
 
 PROJECT = "eks-platform"
 
@@ -49,7 +50,16 @@ class EnvironmentStack(TerraformStack):
                 ],
             )
         if remote_state:
-            S3Backend(self, bucket=env.state.bucket, key=state_key(name), region=env.aws.region, encrypt=True)
+            # The environment's state key, named: `encrypt` alone makes Terraform send
+            # SSE-S3 on every write, which overrides the bucket's SSE-KMS default.
+            S3Backend(
+                self,
+                bucket=env.state.bucket,
+                key=state_key(name),
+                region=env.aws.region,
+                encrypt=True,
+                kms_key_id=f"alias/{state_key_alias(env.state.bucket)}",
+            )
             # S3 native locking (Terraform >= 1.10); cdktf 0.21's S3Backend has no argument for it.
             self.add_override("terraform.backend.s3.use_lockfile", True)
         else:

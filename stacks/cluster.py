@@ -9,6 +9,9 @@ from cdktf import TerraformOutput
 from constructs import Construct
 
 from envs import Environment
+from envs.delivery import KubernetesJobs
+from modules.ci_identity import DEPLOY, PLAN, ci_role_name
+from modules.ci_runner import CiRunner, CiRunnerSettings
 from modules.cni_metrics_helper import CniAlarmSettings, CniMetricsHelperAws
 from modules.cni_metrics_helper import dashboard_widgets as cni_dashboard_widgets
 from modules.control_plane_observability import ControlPlaneObservability, ObservabilitySettings
@@ -19,7 +22,7 @@ from modules.karpenter_aws import KarpenterAws
 from modules.kubernetes_access import ClusterEndpoint
 from modules.network import Network
 from modules.node_group import NodeGroupSettings, SystemNodeGroup
-from modules.vpc_cni import vpc_cni_configuration
+from modules.vpc_cni import PodSubnet, vpc_cni_configuration
 from stacks.base import EnvironmentStack
 from stacks.storage import StorageStack
 
@@ -40,10 +43,7 @@ class ClusterStack(EnvironmentStack):
     def __init__(self, scope: Construct, env: Environment, network: Network, storage: StorageStack) -> None:
         super().__init__(scope, env, "cluster")
         c = env.cluster
-        addon_configuration = {
-            "vpc-cni": vpc_cni_configuration(env.cni.mode()),
-            "metrics-server": METRICS_SERVER_CONFIGURATION,
-        }
+        ci = env.ci
         self.cluster = Cluster(
             self,
             "eks",
@@ -58,8 +58,40 @@ class ClusterStack(EnvironmentStack):
                 log_retention_days=c.log_retention_days,
                 adopt_existing_log_group=c.adopt_existing_log_group,
                 protect=env.deletion_protection,
+                admin_role_names=[ci_role_name(env.cluster_name, DEPLOY)] if ci else [],
+                viewer_role_names=[ci_role_name(env.cluster_name, PLAN)] if ci else [],
             ),
         )
+        cluster_sg = self.cluster.cluster_security_group_id
+        self.ci_runner: CiRunner | None = None
+        if ci is not None and ci.kubernetes_jobs is KubernetesJobs.CODEBUILD:
+            self.ci_runner = CiRunner(
+                self,
+                "ci-runner",
+                CiRunnerSettings(
+                    cluster_name=env.cluster_name,
+                    repository=ci.github_repository,
+                    vpc_id=network.vpc_id,
+                    subnet_ids=network.private_subnet_ids,
+                    subnet_arns=[subnet.arn for subnet in network.private_subnets],
+                    cluster_security_group_id=cluster_sg,
+                    log_retention_days=ci.runner_log_retention_days,
+                    protect=env.deletion_protection,
+                ),
+                self.cluster.account,
+            )
+        addon_configuration = {
+            "vpc-cni": vpc_cni_configuration(
+                env.cni.mode(),
+                region=env.aws.region,
+                pod_subnets=[
+                    # Pods get the cluster security group, as the nodes do.
+                    PodSubnet(zone=subnet.availability_zone, subnet_id=subnet.id, security_group_ids=[cluster_sg])
+                    for subnet in network.pod_subnets
+                ],
+            ),
+            "metrics-server": METRICS_SERVER_CONFIGURATION,
+        }
         self.observability = ControlPlaneObservability(
             self,
             "observability",
@@ -136,7 +168,7 @@ class ClusterStack(EnvironmentStack):
                 cluster=self.cluster.name,
                 kubernetes_version=c.kubernetes_version,
                 pinned_versions=pinned,
-                kms_key_arn=storage.data_key.arn,
+                kms_key_arn=storage.data_key.arn if driver is EBS else None,
                 partition=self.cluster.account.partition,
                 depends_on=[self.system_nodes.node_group],
             )
@@ -162,5 +194,8 @@ class ClusterStack(EnvironmentStack):
             "karpenter_interruption_queue": self.karpenter.queue_name,
             "karpenter_node_role_name": self.karpenter.node_role_name,
         }
+        if self.ci_runner is not None:
+            # Read by tools/stacks.py: the workflows send Kubernetes jobs to this runner.
+            outputs["ci_runner_project"] = self.ci_runner.project_name
         for name, value in outputs.items():
             TerraformOutput(self, name, value=value)

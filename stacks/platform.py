@@ -11,10 +11,8 @@ from modules.csi_drivers import DEFAULT_CLASS_ANNOTATION, storage_classes
 from modules.karpenter_nodes import Budget, KarpenterNodes, NodeClassSettings, NodePoolSettings
 from modules.kubernetes_access import kubernetes_provider
 from modules.kubernetes_manifests import add_manifests
-from modules.network import Network
 from modules.overprovisioning import overprovisioning_manifests
 from modules.team_namespace import TeamNamespace, TeamSettings
-from modules.vpc_cni import EniConfigs
 from stacks.addons import AddonsStack
 from stacks.base import PROJECT, EnvironmentStack
 from stacks.cluster import ClusterStack
@@ -28,7 +26,6 @@ class PlatformStack(EnvironmentStack):
         self,
         scope: Construct,
         env: Environment,
-        network: Network,
         storage: StorageStack,
         cluster: ClusterStack,
         addons: AddonsStack,
@@ -85,14 +82,6 @@ class PlatformStack(EnvironmentStack):
             )
             for team in env.teams
         ]
-        if env.cni.custom_networking:
-            EniConfigs(
-                self,
-                "eni-configs",
-                zones=[subnet.availability_zone for subnet in network.pod_subnets],
-                pod_subnet_ids=network.pod_subnet_ids,
-                security_group_id=cluster.cluster.cluster_security_group_id,
-            )
         self.karpenter_nodes = KarpenterNodes(
             self,
             "karpenter",

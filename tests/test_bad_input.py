@@ -201,6 +201,21 @@ CASES = {
         "workloads.0.resources.requests.memory",
         "is not a Kubernetes quantity",
     ),
+    "no principal can apply the Kubernetes stacks": (
+        GOOD[: GOOD.index("\nci:")],
+        ": ci:",
+        "no principal could apply the addons, platform and apps stacks",
+    ),
+    "GitHub-hosted jobs cannot reach the endpoint": (
+        GOOD.replace("kubernetes_jobs: codebuild", "kubernetes_jobs: github-hosted"),
+        "ci.kubernetes_jobs",
+        "GitHub-hosted runners cannot reach this cluster's endpoint",
+    ),
+    "not a GitHub repository": (
+        GOOD.replace("github_repository: example-org/eks-platform", "github_repository: eks-platform"),
+        "ci.github_repository",
+        "is not a GitHub repository as owner/name",
+    ),
     "unknown volume type": (
         GOOD + "\nstorage: {volume_type: gp4}\n",
         "storage.volume_type",

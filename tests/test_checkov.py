@@ -71,7 +71,7 @@ def test_allowlist_entries_have_reasons() -> None:
 def test_no_finding_outside_the_allowlist(findings: list[Finding]) -> None:
     entries = load_allowlist()
     unexpected = [str(f) for f in findings if not any(allowed(f, e) for e in entries)]
-    assert unexpected == []
+    assert unexpected == [], "\n".join(unexpected)
 
 
 def test_every_allowlist_entry_is_still_needed(findings: list[Finding]) -> None:

@@ -39,7 +39,7 @@ def test_cluster_logging(synth: Synth, env: str, log_types: list[str], retention
     assert group["kms_key_id"] == ref_of(synth, stack, "aws_kms_key", "logs-kms/key", "arn")
     # Created by us, before the cluster: otherwise EKS creates it unencrypted and never expiring.
     log_group_address = ref_of(synth, stack, "aws_cloudwatch_log_group", "/control-plane-logs", "x")
-    assert cluster["depends_on"] == [log_group_address.removeprefix("${").removesuffix(".x}")]
+    assert cluster["depends_on"][0] == log_group_address.removeprefix("${").removesuffix(".x}")
 
 
 @pytest.mark.parametrize("env", ENV_NAMES)
@@ -75,14 +75,35 @@ def test_endpoint_access_per_environment(synth: Synth) -> None:
     assert dev["endpoint_public_access"] is True and dev["public_access_cidrs"] == ["203.0.113.0/24"]
 
 
-def test_admin_access_entries(synth: Synth) -> None:
-    admins = [e for e in synth.resources("prod-cluster", "aws_eks_access_entry").values() if "type" not in e]
-    (entry,) = admins
-    assert entry["principal_arn"] == "arn:aws:iam::333333333333:role/PlatformAdmin"
-    (association,) = synth.resources("prod-cluster", "aws_eks_access_policy_association").values()
-    assert association["policy_arn"].endswith(":eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy")
-    assert association["access_scope"] == {"type": "cluster"}
-    assert [e for e in synth.resources("dev-cluster", "aws_eks_access_entry").values() if "type" not in e] == []
+def access_grants(synth: Synth, stack: str) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Principal ARN -> (access policy name, scope) of the stack's access entries."""
+    entries = synth.resources(stack, "aws_eks_access_entry")
+    grants = {}
+    for association in synth.resources(stack, "aws_eks_access_policy_association").values():
+        entry = association["principal_arn"].removeprefix("${aws_eks_access_entry.").removesuffix(".principal_arn}")
+        policy = association["policy_arn"].rsplit("/", 1)[1]
+        grants[entries[entry]["principal_arn"]] = (policy, association["access_scope"])
+    return grants
+
+
+@pytest.mark.parametrize("env", ENV_NAMES)
+def test_access_entries_ci_roles_and_admins(synth: Synth, env: str) -> None:
+    """The CI deploy role is cluster admin and the plan role may read everything,
+    Secrets included (Helm keeps releases in Secrets); the human admin is optional."""
+    grants = access_grants(synth, f"{env}-cluster")
+
+    def ci_role(purpose: str) -> tuple[str, dict[str, Any]]:
+        # This account's role, by name: arn:<partition>:iam::<caller account>:role/<name>
+        (arn,) = [a for a in grants if a.endswith(f":role/{env}-platform-ci-{purpose}")]
+        assert arn.startswith("arn:${data.aws_partition.") and "${data.aws_caller_identity." in arn
+        return grants[arn]
+
+    assert ci_role("deploy") == ("AmazonEKSClusterAdminPolicy", {"type": "cluster"})
+    assert ci_role("plan") == ("AmazonEKSAdminViewPolicy", {"type": "cluster"})
+    humans = {arn: grant for arn, grant in grants.items() if ":role/" + env + "-platform-ci-" not in arn}
+    expected = {"arn:aws:iam::333333333333:role/PlatformAdmin"} if env == "prod" else set()
+    assert set(humans) == expected
+    assert all(grant == ("AmazonEKSClusterAdminPolicy", {"type": "cluster"}) for grant in humans.values())
 
 
 @pytest.mark.parametrize("env", ENV_NAMES)
@@ -210,7 +231,8 @@ def test_addons_order_and_conflicts(synth: Synth) -> None:
         assert addon["addon_version"].startswith("${data.aws_eks_addon_version.")
     group_name = next(iter(synth.resources(stack, "aws_eks_node_group")))
     group = synth.resources(stack, "aws_eks_node_group")[group_name]
-    assert set(group["depends_on"]) == {
+    addon_dependencies = {d for d in group["depends_on"] if d.startswith("aws_eks_addon.")}
+    assert addon_dependencies == {
         "aws_eks_addon.vpc-cni",
         "aws_eks_addon.kube-proxy",
         "aws_eks_addon.eks-pod-identity-agent",
@@ -261,7 +283,7 @@ def test_cross_stack_wiring(synth: Synth, env: str) -> None:
     remote = cluster_stack["data"]["terraform_remote_state"][f"cross-stack-reference-input-{env}-network"]
     backend = network_stack["terraform"]["backend"]["s3"]
     assert remote["backend"] == "s3"
-    assert remote["config"] == {k: backend[k] for k in ("bucket", "key", "region", "encrypt")}
+    assert remote["config"] == {k: backend[k] for k in ("bucket", "key", "region", "encrypt", "kms_key_id")}
     # Every output the cluster reads exists in the network stack and points at the right subnet.
     subnets = network_stack["resource"]["aws_subnet"]
     for subnet_ref in one(synth, f"{env}-cluster", "aws_eks_node_group")["subnet_ids"]:

@@ -30,9 +30,10 @@ def test_every_override_variable_lands_in_its_field() -> None:
         ): "arn:aws:iam::123456789012:role/Admin, arn:aws:iam::123456789012:role/Ops",
         override_variable("dev", "ALARM_EMAIL"): "oncall@acme.test",
         override_variable("dev", "PUBLIC_ACCESS_CIDRS"): "198.51.100.0/24",
+        override_variable("dev", "GITHUB_REPOSITORY"): "acme/platform",
         "PLATFORM_ENVS": "dev",
     }
-    assert len(OVERRIDES) == 6
+    assert len(OVERRIDES) == 7
     (dev,) = load_environments(environ)
     assert dev.aws.account_id == "123456789012"
     assert dev.aws.region == "us-east-2"
@@ -43,6 +44,7 @@ def test_every_override_variable_lands_in_its_field() -> None:
     ]
     assert dev.alarms.email == "oncall@acme.test"
     assert dev.cluster.public_access_cidrs == ["198.51.100.0/24"]
+    assert dev.ci is not None and dev.ci.github_repository == "acme/platform"
     assert override_variable("my-env", "REGION") == "PLATFORM_MY_ENV_REGION"
 
 

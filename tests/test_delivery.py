@@ -71,14 +71,31 @@ def test_pr_workflow_plans_every_stack_read_only() -> None:
 
 
 def test_deploy_workflow_goes_dev_staging_prod_with_approvals_and_no_overlap() -> None:
-    jobs = workflow("deploy.yml")["jobs"]
+    deploy_workflow = workflow("deploy.yml")
+    jobs = deploy_workflow["jobs"]
     assert jobs["staging"]["needs"] == "dev" and jobs["prod"]["needs"] == "staging"
     assert [jobs[e]["with"]["environment"] for e in ("dev", "staging", "prod")] == ["dev", "staging", "prod"]
-    deploy = workflow("deploy-environment.yml")["jobs"]["deploy"]
-    assert deploy["environment"] == "${{ inputs.environment }}"
-    assert deploy["concurrency"] == {"group": "deploy-${{ inputs.environment }}", "cancel-in-progress": False}
-    script = " ".join(str(s.get("run", "")) for s in deploy["steps"])
-    assert "cdktf deploy" in script and "--skip-bootstrap" in script
+    # Two deploys never overlap; a queued one waits.
+    assert deploy_workflow["concurrency"] == {"group": "deploy", "cancel-in-progress": False}
+    env_jobs = workflow("deploy-environment.yml")["jobs"]
+    for job in env_jobs.values():
+        assert job["environment"] == "${{ inputs.environment }}"  # approvals and DEPLOY_ROLE_ARN live there
+        assert job["permissions"]["id-token"] == "write"
+    infrastructure, kubernetes = env_jobs["infrastructure"], env_jobs["kubernetes"]
+    assert infrastructure["runs-on"] == "ubuntu-latest"
+    script = " ".join(str(s.get("run", "")) for s in infrastructure["steps"])
+    assert "cdktf deploy" in script and "--skip-bootstrap --only aws" in script
+    # The Kubernetes-facing stacks run after, where the endpoint answers: the in-VPC runner.
+    assert kubernetes["needs"] == "infrastructure"
+    assert "needs.infrastructure.outputs.runner" in kubernetes["runs-on"]
+    assert "github.run_id" in kubernetes["runs-on"] and "github.run_attempt" in kubernetes["runs-on"]
+    script = " ".join(str(s.get("run", "")) for s in kubernetes["steps"])
+    assert "--skip-bootstrap --only kubernetes" in script and "--ignore-missing-stack-dependencies" in script
+
+
+def test_pr_plans_kubernetes_stacks_on_the_runner_of_their_matrix_row() -> None:
+    plan = workflow("pr.yml")["jobs"]["plan"]
+    assert "matrix.runner" in plan["runs-on"] and "'ubuntu-latest'" in plan["runs-on"]
 
 
 def test_stack_order_follows_dependencies() -> None:
@@ -94,7 +111,19 @@ def test_stack_matrix_of_the_synth(synth: Synth, capsys: pytest.CaptureFixture[s
     assert main(["--outdir", str(synth.outdir), "--skip-bootstrap", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert {r["stack"] for r in rows} == {n for n in synth.stacks if not n.endswith("-bootstrap")}
-    assert all(r["region"] == "eu-west-1" and r["stack"].startswith(r["env"] + "-") for r in rows)
+    assert all(r["region"] == "eu-west-1" and r["stack"] == f"{r['env']}-{r['layer']}" for r in rows)
+    for row in rows:
+        kubernetes = row["layer"] in ("addons", "platform", "apps")
+        assert row["kubernetes"] is kubernetes
+        # Every shipped environment runs its Kubernetes jobs on its CodeBuild runner.
+        assert row["runner"] == (f"codebuild-{row['env']}-platform-ci-runner" if kubernetes else "")
+
+
+def test_stack_names_split_at_the_last_dash() -> None:
+    from tools.stacks import split_stack_name
+
+    assert split_stack_name("eu-prod-cluster") == ("eu-prod", "cluster")
+    assert split_stack_name("dev-apps") == ("dev", "apps")
 
 
 def test_plan_comment_counts(tmp_path: Path) -> None:

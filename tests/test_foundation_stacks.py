@@ -29,6 +29,8 @@ def test_backends(synth: Synth, env: str) -> None:
                     "key": f"{name}/terraform.tfstate",
                     "region": "eu-west-1",
                     "encrypt": True,
+                    # The environment's state key, by alias: without it Terraform writes SSE-S3.
+                    "kms_key_id": f"alias/example-platform-{env}-tfstate-state",
                     "use_lockfile": True,
                 }
             }

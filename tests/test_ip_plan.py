@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 import pytest
 
@@ -135,22 +136,31 @@ def test_vpc_cni_addon_configuration(synth: Synth, env: str) -> None:
         assert config["env"]["ENI_CONFIG_LABEL_DEF"] == "topology.kubernetes.io/zone"
 
 
-def test_eni_configs_one_per_az_in_prod_only(synth: Synth) -> None:
-    def eni_configs(env: str) -> list[dict[str, object]]:
-        return [
-            m["manifest"]
-            for m in synth.resources(f"{env}-platform", "kubernetes_manifest").values()
-            if m["manifest"]["kind"] == "ENIConfig"
-        ]
+def test_eni_configs_come_with_the_vpc_cni_addon_before_the_nodes(synth: Synth) -> None:
+    """With custom networking a node whose zone has no ENIConfig never gets ready:
+    the add-on creates one per AZ, and the node group waits for the add-on."""
 
-    configs = eni_configs("prod")
-    assert len(configs) == 3 and eni_configs("dev") == []
-    for index, config in enumerate(configs):
-        metadata, spec = config["metadata"], config["spec"]
-        assert isinstance(metadata, dict) and isinstance(spec, dict)
-        assert f"network_pod-{index}_" in metadata["name"] and metadata["name"].endswith("availability_zone}")
-        assert f"network_pod-{index}_" in spec["subnet"] and spec["subnet"].endswith("id}")
-        assert "cluster_security_group_id" in spec["securityGroups"][0]
+    def cni(env: str) -> dict[str, Any]:
+        values: dict[str, Any] = json.loads(
+            synth.resources(f"{env}-cluster", "aws_eks_addon")["vpc-cni"]["configuration_values"]
+        )
+        return values
+
+    config = cni("prod")
+    assert config["env"]["AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG"] == "true"
+    eni = config["eniConfig"]
+    assert eni["create"] is True and eni["region"] == "eu-west-1" and len(eni["subnets"]) == 3
+    for index, (zone, subnet) in enumerate(sorted(eni["subnets"].items())):
+        assert f"network_pod-{index}_" in zone and zone.endswith("availability_zone}")
+        assert f"network_pod-{index}_" in subnet["id"] and subnet["id"].endswith("id}")
+        assert "cluster_security_group_id" in subnet["securityGroups"][0]
+    (group,) = synth.resources("prod-cluster", "aws_eks_node_group").values()
+    assert "aws_eks_addon.vpc-cni" in group["depends_on"]
+    for env in ("dev", "staging"):
+        assert "eniConfig" not in cni(env)
+    for env in ENV_NAMES:  # none left in a later stack, where they would arrive too late
+        kinds = {m["manifest"]["kind"] for m in synth.resources(f"{env}-platform", "kubernetes_manifest").values()}
+        assert "ENIConfig" not in kinds
 
 
 @pytest.mark.parametrize("env", ENV_NAMES)

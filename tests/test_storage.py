@@ -60,8 +60,15 @@ def test_efs_in_prod(synth: Synth) -> None:
     (group,) = synth.resources(stack, "aws_security_group").values()
     assert "ingress" not in group and "egress" not in group
     (policy,) = synth.resources(stack, "aws_efs_file_system_policy").values()
-    (deny,) = resolve_policy(synth, stack, policy["policy"])["statement"]
+    allow, deny = resolve_policy(synth, stack, policy["policy"])["statement"]
     assert deny["effect"] == "Deny" and deny["condition"][0]["variable"] == "aws:SecureTransport"
+    # With any policy in place EFS's default allow is gone: the CSI driver's anonymous
+    # mounts need this statement, limited to clients that come through a mount target.
+    assert allow["effect"] == "Allow" and allow["principals"] == [{"type": "AWS", "identifiers": ["*"]}]
+    assert sorted(allow["actions"]) == ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+    assert allow["condition"] == [
+        {"test": "Bool", "variable": "elasticfilesystem:AccessedViaMountTarget", "values": ["true"]}
+    ]
     assert synth.resources("dev-storage", "aws_efs_file_system") == {}
 
 
@@ -92,6 +99,12 @@ def test_csi_drivers(synth: Synth, env: str) -> None:
     data_key = statements["UseDataKey"]["resources"][0]
     assert data_key.startswith(f"${{data.terraform_remote_state.cross-stack-reference-input-{env}-storage.")
     assert statements["GrantDataKeyToAwsResources"]["condition"][0]["variable"] == "kms:GrantIsForAWSResource"
+    if env == "prod":
+        # EFS encrypts with the file system's own key: the EFS driver gets no KMS rights.
+        efs = drivers["aws-efs-csi-driver"]
+        efs_role = efs["pod_identity_association"][0]["role_arn"].removeprefix("${aws_iam_role.").removesuffix(".arn}")
+        inline = [p for p in synth.resources(stack, "aws_iam_role_policy").values() if efs_role in p["role"]]
+        assert inline == []
 
 
 @pytest.mark.parametrize("env", ENV_NAMES)

@@ -3,6 +3,7 @@ rules (with the one exemption) and Kubernetes schema validation."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -194,7 +195,14 @@ def test_team_access_entry_is_scoped_to_its_namespace(synth: Synth) -> None:
 
 def test_sample_workload_in_dev(synth: Synth) -> None:
     objects = {m["kind"]: m for m in manifests(synth, "dev-apps")}
-    assert set(objects) == {"Deployment", "Service", "PodDisruptionBudget", "HorizontalPodAutoscaler"}
+    assert set(objects) == {"Deployment", "Service", "NetworkPolicy", "PodDisruptionBudget", "HorizontalPodAutoscaler"}
+    # The team namespace denies all ingress; the workload's own policy opens its port.
+    policy = objects["NetworkPolicy"]
+    assert policy["metadata"]["namespace"] == "web"
+    assert policy["spec"]["podSelector"] == {"matchLabels": {"app.kubernetes.io/name": "podinfo"}}
+    (rule,) = policy["spec"]["ingress"]
+    assert rule["ports"] == [{"protocol": "TCP", "port": 9898}]
+    assert rule["from"][0] == {"podSelector": {}}
     deployment = objects["Deployment"]
     assert deployment["metadata"]["namespace"] == "web" and "replicas" not in deployment["spec"]
     assert deployment["spec"]["strategy"]["rollingUpdate"] == {"maxSurge": "25%", "maxUnavailable": 0}
@@ -237,9 +245,20 @@ def test_every_core_manifest_is_valid_kubernetes(synth: Synth) -> None:
         kubernetes_validate.validate(bad, "1.34", strict=True)
 
 
-def test_workload_construct_builds_four_objects(tmp_path: Path) -> None:
+def test_workload_construct_builds_five_objects(tmp_path: Path) -> None:
     app = App(outdir=str(tmp_path))
     stack = TerraformStack(app, "w")
     KubernetesProvider(stack, "kubernetes")
     workload = Workload(stack, "api", SPEC)
-    assert len(workload.manifests) == 4
+    assert len(workload.manifests) == 5
+
+
+def test_workload_port_admits_the_namespaces_it_names() -> None:
+    spec = dataclasses.replace(SPEC, allow_from_namespaces=("ingress-nginx",))
+    (policy,) = [m for m in workload_manifests(spec) if m["kind"] == "NetworkPolicy"]
+    (rule,) = policy["spec"]["ingress"]
+    assert rule["from"] == [
+        {"podSelector": {}},
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}},
+    ]
+    assert rule["ports"] == [{"protocol": "TCP", "port": SPEC.port}]
