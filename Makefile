@@ -32,7 +32,7 @@ NODE_TOOLS := node_modules/.installed
 PLATFORM_PYPI_URL ?= $(shell p=$(PYTHON); [ -x $(PIPENV_VENV)/bin/python ] && p=$(PIPENV_VENV)/bin/python; $$p -c 'import os; from pip._internal.models.index import PyPI; print(os.environ.get("PIP_INDEX_URL") or PyPI.simple_url)')
 export PLATFORM_PYPI_URL
 
-.PHONY: help setup synth test lint bench ip-plan plan deploy require-env clean
+.PHONY: help setup node-tools synth test lint bench ip-plan plan deploy require-env clean
 help:
 	@echo "make synth   set up, synthesize every environment into cdktf.out/, print a summary"
 	@echo "make test    set up, run every test"
@@ -60,10 +60,13 @@ $(NODE_TOOLS): package.json package-lock.json | $(SYNCED)
 
 setup: $(SYNCED)
 
+node-tools: $(NODE_TOOLS)
+
 synth: setup
 	$(PY) main.py
 	$(PY) -m tools.summary cdktf.out
 	$(PY) -m tools.ip_plan
+	$(PY) -m tools.first_deploy cdktf.out
 
 ip-plan: setup
 	$(PY) -m tools.ip_plan
