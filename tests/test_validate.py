@@ -16,6 +16,7 @@ import pytest
 from tests.conftest import ENV_NAMES, Synth
 from tools.validate import (
     REWRITES,
+    CannotValidate,
     StackResult,
     block_addresses,
     find_mirror,
@@ -40,11 +41,11 @@ class Validation:
     seconds: float
 
 
-def with_broken_stack(synth: Synth, outdir: Path) -> str:
+def with_broken_stack(synth: Synth, outdir: Path) -> None:
     """Copies the synth to `outdir` and adds BROKEN: dev-network with an argument aws_vpc does not have."""
     shutil.copytree(synth.outdir, outdir)
     doc = json.loads(json.dumps(synth.stack("dev-network")))
-    vpc_name, vpc = next(iter(doc["resource"]["aws_vpc"].items()))
+    vpc = next(iter(doc["resource"]["aws_vpc"].values()))
     vpc["not_an_argument"] = True
     (outdir / "stacks" / BROKEN).mkdir()
     (outdir / "stacks" / BROKEN / "cdk.tf.json").write_text(json.dumps(doc))
@@ -55,22 +56,25 @@ def with_broken_stack(synth: Synth, outdir: Path) -> str:
         "workingDirectory": f"stacks/{BROKEN}",
     }
     (outdir / "manifest.json").write_text(json.dumps(manifest))
-    return f"aws_vpc.{vpc_name}"
 
 
 @pytest.fixture(scope="module")
-def validation(synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> Validation:
+def validation(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Validation:
     # Skipped, never failed, where the tools are absent, even under PLATFORM_REQUIRE_TOOLS=1:
     # a user's machine has no terraform CLI and no mirror, and `make test` must pass there.
     terraform = shutil.which("terraform")
     if not terraform:
         pytest.skip("no terraform CLI on PATH")
     platform = terraform_platform(terraform)
-    mirror = find_mirror(platform, os.environ)
+    try:
+        mirror = find_mirror(platform, os.environ)
+    except CannotValidate as err:  # PLATFORM_TF_MIRROR names no mirror
+        pytest.skip(str(err))
     content = mirror_providers(mirror, platform) if mirror else {}
     aws = [versions for address, versions in content.items() if address.endswith("/hashicorp/aws")]
     if not mirror or not aws:
         pytest.skip("no provider mirror holding hashicorp/aws (PLATFORM_TF_MIRROR or a well-known folder)")
+    synth: Synth = request.getfixturevalue("synth")  # only now: a skip costs no synth
     outdir = tmp_path_factory.mktemp("validate") / "cdktf.out"
     with_broken_stack(synth, outdir)
     started = time.monotonic()
