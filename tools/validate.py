@@ -248,11 +248,11 @@ class Run:
                 missing.append(short_source(source))
                 continue
             address, versions = found
-            if any(satisfies(v, requirement.get("version", "")) for v in versions):
-                continue
-            version = versions[-1]  # the newest the mirror has
-            requirement["version"] = show_version(version)
-            result.providers[short_source(address)] = show_version(version)
+            fitting = [v for v in versions if satisfies(v, requirement.get("version", ""))]
+            version = (fitting or versions)[-1]  # what init will take from the mirror
+            if not fitting:  # the pin asks for what the mirror lacks: validate against what it has
+                requirement["version"] = show_version(version)
+                result.providers[short_source(address)] = show_version(version)
             for rewrite in REWRITES:
                 if rewrite.provider == address.rsplit("/", 1)[1] and version < rewrite.since:
                     if changed := rewrite.apply(doc):
@@ -303,7 +303,12 @@ class Run:
                 result.diagnostics.append(f"{stack}: -: terraform init failed: {flat[-600:]}")
             return
         run = self.terraform_run(copy.parent, "validate", "-json", "-no-color")
-        report = json.loads(run.stdout)
+        try:
+            report = json.loads(run.stdout)
+        except json.JSONDecodeError:  # terraform failed before it could judge the configuration
+            result.result = "invalid"
+            result.diagnostics.append(f"{stack}: -: terraform validate failed: {' '.join(run.stderr.split())[-600:]}")
+            return
         addresses = block_addresses(copy.read_text())
         for diagnostic in report.get("diagnostics", []):
             line = diagnostic_line(stack, diagnostic, addresses)
