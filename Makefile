@@ -32,9 +32,10 @@ NODE_TOOLS := node_modules/.installed
 PLATFORM_PYPI_URL ?= $(shell p=$(PYTHON); [ -x $(PIPENV_VENV)/bin/python ] && p=$(PIPENV_VENV)/bin/python; $$p -c 'import os; from pip._internal.models.index import PyPI; print(os.environ.get("PIP_INDEX_URL") or PyPI.simple_url)')
 export PLATFORM_PYPI_URL
 
-.PHONY: help setup node-tools synth test lint bench ip-plan plan deploy require-env clean
+.PHONY: help setup node-tools synth validate test lint bench ip-plan plan deploy require-env clean
 help:
 	@echo "make synth   set up, synthesize every environment into cdktf.out/, print a summary"
+	@echo "make validate  synthesize, then terraform validate every stack (offline with a provider mirror)"
 	@echo "make test    set up, run every test"
 	@echo "make lint    ruff and mypy"
 	@echo "make ip-plan IP capacity per environment, AZ and subnet at maximum scale"
@@ -67,6 +68,12 @@ synth: setup
 	$(PY) -m tools.summary cdktf.out
 	$(PY) -m tools.ip_plan
 	$(PY) -m tools.first_deploy cdktf.out
+
+# VALIDATE_ARGS: e.g. --real-providers --require-all in CI (see tools/validate.py).
+VALIDATE_ARGS ?=
+validate: setup
+	$(PY) main.py
+	$(PY) -m tools.validate $(VALIDATE_ARGS)
 
 ip-plan: setup
 	$(PY) -m tools.ip_plan

@@ -58,7 +58,7 @@ def test_actionlint_passes_on_the_workflows_and_fails_on_a_broken_one(tmp_path: 
 def test_pr_workflow_plans_every_stack_read_only() -> None:
     jobs = workflow("pr.yml")["jobs"]
     verify_steps = " ".join(str(s.get("run", "")) for s in jobs["verify"]["steps"])
-    for command in ("make lint", "make test", "make synth", "tools.stacks --skip-bootstrap --json"):
+    for command in ("make lint", "make test", "make synth", "make validate", "tools.stacks --skip-bootstrap --json"):
         assert command in verify_steps
     plan = jobs["plan"]
     assert plan["permissions"]["id-token"] == "write"
