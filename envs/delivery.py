@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from envs.fields import Frozen, GithubRepository, RetentionDays
+from envs.fields import ConnectionArn, Frozen, GithubRepository, RetentionDays
 
 
 class OidcProvider(StrEnum):
@@ -36,3 +36,6 @@ class Ci(Frozen):
     kubernetes_jobs: KubernetesJobs = KubernetesJobs.CODEBUILD
     # Retention of the in-VPC runners' build logs.
     runner_log_retention_days: RetentionDays = 30
+    # A CodeConnections (GitHub App) connection for the runners; None: the
+    # account's default CodeBuild source credential (docs/operations.md).
+    codebuild_connection_arn: ConnectionArn | None = None

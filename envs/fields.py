@@ -85,6 +85,9 @@ _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IAM_PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|user|assumed-role)/[\w+=,.@/-]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_CONNECTION_ARN = re.compile(
+    r"^arn:aws[a-z-]*:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection/[0-9a-f-]{36}$"
+)
 _GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
@@ -168,6 +171,7 @@ Region = Annotated[str, _pattern(_REGION, "an AWS region name (e.g. eu-west-1)")
 BucketName = Annotated[str, _pattern(_BUCKET, "a valid S3 bucket name")]
 Email = Annotated[str, _pattern(_EMAIL, "an e-mail address")]
 GithubRepository = Annotated[str, _pattern(_GITHUB_REPOSITORY, "a GitHub repository as owner/name")]
+ConnectionArn = Annotated[str, _pattern(_CONNECTION_ARN, "a CodeConnections connection ARN")]
 KubernetesVersion = Annotated[str, AfterValidator(_kubernetes_version)]
 Quantity = Annotated[str | int, AfterValidator(_quantity)]
 Image = Annotated[str, AfterValidator(_image)]

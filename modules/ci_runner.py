@@ -10,8 +10,10 @@ anywhere else. The runner may reach the cluster's API (443 on the cluster
 security group) and HTTPS anywhere (GitHub, package registries, AWS APIs);
 nothing may reach it.
 
-Connecting CodeBuild to GitHub (source credentials) is a manual step, once per
-account and region: docs/operations.md.
+Connecting CodeBuild to GitHub is a manual step, once per account and region
+(docs/operations.md): either the account's default source credential (a token
+or OAuth), or a CodeConnections connection named in config, which the runner's
+role may then use.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from cdktf_cdktf_provider_aws.codebuild_project import (
     CodebuildProjectLogsConfig,
     CodebuildProjectLogsConfigCloudwatchLogs,
     CodebuildProjectSource,
+    CodebuildProjectSourceAuth,
     CodebuildProjectVpcConfig,
 )
 from cdktf_cdktf_provider_aws.codebuild_webhook import (
@@ -44,8 +47,9 @@ from modules.kms import AccountContext, EncryptionKey, logs_service_statement
 from modules.log_group import encrypted_log_group
 
 HTTPS = 443
-# Amazon Linux 2023 standard image: git, Docker CLI, Python, Node and the AWS CLI.
-RUNNER_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0"
+# Ubuntu standard image: the actions the workflows use (setup-python in
+# particular) ship builds for Ubuntu only, not for Amazon Linux.
+RUNNER_IMAGE = "aws/codebuild/standard:7.0"
 # 4 vCPUs, 7 GiB: a synth loads the AWS provider's jsii assembly (hundreds of MB).
 RUNNER_COMPUTE = "BUILD_GENERAL1_MEDIUM"
 RUNNER_TIMEOUT_MINUTES = 180
@@ -70,6 +74,9 @@ class CiRunnerSettings:
     cluster_security_group_id: str
     log_retention_days: int = 30
     protect: bool = False
+    # A CodeConnections (GitHub App) connection to authenticate with; None: the
+    # account's default CodeBuild source credential (token or OAuth).
+    connection_arn: str | None = None
 
 
 class CiRunner(Construct):
@@ -122,8 +129,28 @@ class CiRunner(Construct):
             prevent_destroy=s.protect,
         )
         role = service_role(
-            self, "service-role", name=name, service="codebuild.amazonaws.com", partition=account.partition
+            self,
+            "service-role",
+            name=name,
+            service="codebuild.amazonaws.com",
+            partition=account.partition,
+            source_account=account.account_id,  # no confused deputy: only this account's projects
         ).role
+        connection = (
+            [
+                Statement(
+                    sid="UseGithubConnection",
+                    actions=[
+                        "codeconnections:GetConnection",
+                        "codeconnections:GetConnectionToken",
+                        "codeconnections:UseConnection",
+                    ],
+                    resources=[s.connection_arn],
+                )
+            ]
+            if s.connection_arn
+            else []
+        )
         interfaces = f"arn:{account.partition}:ec2:{account.region}:{account.account_id}:network-interface/*"
         permissions = policy_document(
             self,
@@ -159,14 +186,13 @@ class CiRunner(Construct):
                 Statement(
                     sid="AttachToRunnerSubnets",
                     actions=["ec2:CreateNetworkInterfacePermission"],
-                    resources=[
-                        f"arn:{account.partition}:ec2:{account.region}:{account.account_id}:network-interface/*"
-                    ],
+                    resources=[interfaces],
                     conditions=[
                         Condition("StringEquals", "ec2:AuthorizedService", ["codebuild.amazonaws.com"]),
                         Condition("ArnEquals", "ec2:Subnet", list(s.subnet_arns)),
                     ],
                 ),
+                *connection,
             ],
         )
         policy = IamRolePolicy(self, "service-policy", role=role.id, policy=permissions.json)
@@ -179,7 +205,13 @@ class CiRunner(Construct):
             encryption_key=key.arn,
             build_timeout=RUNNER_TIMEOUT_MINUTES,
             artifacts=CodebuildProjectArtifacts(type="NO_ARTIFACTS"),
-            source=CodebuildProjectSource(type="GITHUB", location=f"https://github.com/{s.repository}.git"),
+            source=CodebuildProjectSource(
+                type="GITHUB",
+                location=f"https://github.com/{s.repository}.git",
+                auth=CodebuildProjectSourceAuth(type="CODECONNECTIONS", resource=s.connection_arn)
+                if s.connection_arn
+                else None,
+            ),
             environment=CodebuildProjectEnvironment(
                 type="LINUX_CONTAINER",
                 compute_type=RUNNER_COMPUTE,

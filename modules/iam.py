@@ -107,12 +107,23 @@ def service_role(
     partition: str,
     managed_policies: Sequence[str] = (),
     actions: Sequence[str] = ("sts:AssumeRole",),
+    source_account: str | None = None,
 ) -> ServiceRole:
-    """A role that one AWS service principal may assume, with AWS managed policies attached by name."""
+    """A role that one AWS service principal may assume, with AWS managed policies
+    attached by name; with `source_account`, only on behalf of that account."""
+    conditions = [Condition("StringEquals", "aws:SourceAccount", [source_account])] if source_account else []
     trust = policy_document(
         scope,
         f"{id_}-trust",
-        [Statement(sid="ServiceAssumes", actions=actions, resources=(), principals=[("Service", [service])])],
+        [
+            Statement(
+                sid="ServiceAssumes",
+                actions=actions,
+                resources=(),
+                principals=[("Service", [service])],
+                conditions=conditions,
+            )
+        ],
     )
     role = IamRole(scope, id_, name=name, assume_role_policy=trust.json)
     attachments = [

@@ -111,6 +111,14 @@ def team_manifests(t: TeamSettings) -> list[dict[str, Any]]:
                     ],
                 },
             },
+            # Pods may call each other inside the namespace; each workload's own
+            # policy says which of its ports admit them (modules/workload.py).
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicy",
+                "metadata": {"name": "allow-egress-in-namespace", "namespace": ns},
+                "spec": {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{"to": [{"podSelector": {}}]}]},
+            },
         ]
     return objects
 

@@ -77,6 +77,7 @@ class ClusterStack(EnvironmentStack):
                     cluster_security_group_id=cluster_sg,
                     log_retention_days=ci.runner_log_retention_days,
                     protect=env.deletion_protection,
+                    connection_arn=ci.codebuild_connection_arn,
                 ),
                 self.cluster.account,
             )

@@ -211,6 +211,14 @@ CASES = {
         "ci.kubernetes_jobs",
         "GitHub-hosted runners cannot reach this cluster's endpoint",
     ),
+    "not a CodeConnections ARN": (
+        GOOD.replace(
+            "kubernetes_jobs: codebuild",
+            "kubernetes_jobs: codebuild\n  codebuild_connection_arn: arn:aws:iam::123456789012:role/x",
+        ),
+        "ci.codebuild_connection_arn",
+        "is not a CodeConnections connection ARN",
+    ),
     "not a GitHub repository": (
         GOOD.replace("github_repository: example-org/eks-platform", "github_repository: eks-platform"),
         "ci.github_repository",

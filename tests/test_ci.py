@@ -114,3 +114,37 @@ def test_runner_role_may_only_create_interfaces_in_its_subnets(synth: Synth) -> 
     assert len(conditions["ec2:Subnet"]) == 3 and all("network_private-" in s for s in conditions["ec2:Subnet"])
     assert statements["RunnerNetworkInterfaces"]["resources"] != ["*"]
     assert json.dumps(statements["DescribeVpc"]["actions"]).count("Create") == 0
+
+
+CONNECTION = "arn:aws:codeconnections:eu-west-1:123456789012:connection/0b5e3f0c-1d2e-4f5a-9b8c-7d6e5f4a3b2c"
+
+
+def test_runner_with_a_codeconnections_connection_may_use_it() -> None:
+    from cdktf import Testing, TerraformStack
+    from cdktf_cdktf_provider_aws.provider import AwsProvider
+
+    from modules.ci_runner import CiRunner, CiRunnerSettings
+    from modules.kms import AccountContext
+
+    app = Testing.app()
+    stack = TerraformStack(app, "runner")
+    AwsProvider(stack, "aws", region="eu-west-1")
+    settings = CiRunnerSettings(
+        cluster_name="t-platform",
+        repository="acme/platform",
+        vpc_id="vpc-1",
+        subnet_ids=["subnet-1"],
+        subnet_arns=["arn:aws:ec2:eu-west-1:123456789012:subnet/subnet-1"],
+        cluster_security_group_id="sg-1",
+        connection_arn=CONNECTION,
+    )
+    CiRunner(stack, "ci-runner", settings, AccountContext(stack, "account"))
+    doc = json.loads(Testing.synth(stack))
+    (project,) = doc["resource"]["aws_codebuild_project"].values()
+    assert project["source"]["auth"] == {"type": "CODECONNECTIONS", "resource": CONNECTION}
+    documents = doc["data"]["aws_iam_policy_document"]
+    (permissions,) = [d for name, d in documents.items() if "service-permissions" in name]
+    (use,) = [s for s in permissions["statement"] if s["sid"] == "UseGithubConnection"]
+    assert use["resources"] == [CONNECTION] and "codeconnections:GetConnectionToken" in use["actions"]
+    (trust,) = [d for name, d in documents.items() if "service-role-trust" in name]
+    assert trust["statement"][0]["condition"][0]["variable"] == "aws:SourceAccount"

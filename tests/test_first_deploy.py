@@ -182,6 +182,17 @@ def test_service_nothing_can_reach(synth: Synth, tmp_path: Path) -> None:
     assert line.endswith("[traffic] namespace web denies all ingress and no policy admits port 9898")
 
 
+def test_service_its_own_namespace_cannot_call(synth: Synth, tmp_path: Path) -> None:
+    def edit(doc: Doc) -> None:  # the team namespace as it was: egress to DNS only
+        manifests = doc["resource"]["kubernetes_manifest"]
+        (name,) = [n for n, m in manifests.items() if m["manifest"]["metadata"]["name"] == "allow-egress-in-namespace"]
+        del manifests[name]
+
+    (line,) = broken(synth, tmp_path, "dev-platform", edit)
+    assert line.startswith("dev-apps: kubernetes_manifest.podinfo_service-web-podinfo_")
+    assert line.endswith("[traffic] namespace web denies all egress: its own pods cannot call port 9898")
+
+
 @pytest.mark.parametrize("stack", ["dev-platform", "prod-platform"])
 def test_team_objects_wait_for_their_namespace(synth: Synth, stack: str) -> None:
     manifests = synth.resources(stack, "kubernetes_manifest")

@@ -183,6 +183,12 @@ def test_team_namespaces(synth: Synth, env: str) -> None:
     assert policies["default-deny"]["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
     dns = policies["allow-dns"]["spec"]["egress"][0]
     assert {p["port"] for p in dns["ports"]} == {53}
+    # Pods of the namespace may call each other; the callee's own policy picks the port.
+    assert policies["allow-egress-in-namespace"]["spec"] == {
+        "podSelector": {},
+        "policyTypes": ["Egress"],
+        "egress": [{"to": [{"podSelector": {}}]}],
+    }
 
 
 def test_team_access_entry_is_scoped_to_its_namespace(synth: Synth) -> None:

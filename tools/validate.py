@@ -11,14 +11,15 @@ nothing can be validated (no terraform CLI, or PLATFORM_TF_MIRROR is no mirror).
 
 Providers: a filesystem mirror (`PLATFORM_TF_MIRROR`, else the first well-known
 folder that holds `<host>/<namespace>/<type>/<version>/<os_arch>/`) serves the
-providers it holds; the others are downloaded as usual. A stack whose provider
+providers it holds, in place (`dev_overrides`: no init, no hashing); the others
+are downloaded as usual. A stack whose provider
 is neither in the mirror nor downloadable (no registry access) is skipped,
 never failed. Without a mirror, or with `--real-providers`, terraform installs
 every provider the normal way (the pull-request workflow does that).
 
 Version skew: the stacks pin the provider versions the bindings were generated
 for. Against a mirror that holds only an older version, the pin is relaxed to
-the mirror's version and the few constructs of the newer major version that the
+the mirror's version (the newest it holds) and the few constructs of the newer major version that the
 stacks use are rewritten as listed in REWRITES; each applied rewrite is
 reported. Anything else the older provider rejects is a failure.
 """
@@ -55,6 +56,7 @@ WELL_KNOWN_MIRRORS = (
     Path("/usr/share/terraform/plugins"),
 )
 INDENT = 2  # of the JSON written for terraform; diagnostics' line numbers map back through it
+DEV_OVERRIDES_WARNING = "Provider development overrides are in effect"
 
 
 # --- what the pinned provider has and an older one does not ------------------
@@ -248,10 +250,9 @@ class Run:
                 missing.append(short_source(source))
                 continue
             address, versions = found
-            fitting = [v for v in versions if satisfies(v, requirement.get("version", ""))]
-            version = (fitting or versions)[-1]  # what init will take from the mirror
-            if not fitting:  # the pin asks for what the mirror lacks: validate against what it has
-                requirement["version"] = show_version(version)
+            version = versions[-1]  # the one dev_overrides serves
+            if not satisfies(version, requirement.get("version", "")):
+                # The pin asks for what the mirror lacks: validate against what it has.
                 result.providers[short_source(address)] = show_version(version)
             for rewrite in REWRITES:
                 if rewrite.provider == address.rsplit("/", 1)[1] and version < rewrite.since:
@@ -289,8 +290,15 @@ class Run:
         return result
 
     def init_and_validate(self, stack: str, copy: Path, missing: list[str], result: StackResult) -> None:
-        init = self.terraform_run(copy.parent, "init", "-backend=false", "-input=false", "-no-color")
-        if init.returncode != 0:
+        # With a mirror, what it holds needs no init (dev_overrides); without one, or
+        # for providers it lacks, init installs them (or finds it cannot).
+        needs_init = not self.mirror or bool(missing)
+        init = (
+            self.terraform_run(copy.parent, "init", "-backend=false", "-input=false", "-no-color")
+            if needs_init
+            else None
+        )
+        if init is not None and init.returncode != 0:
             flat = " ".join((init.stdout + init.stderr).split())
             # Only "could not connect" is a skip; any other init error (no such version, ...) is a failure.
             offline = [p for p in missing if re.search(rf"provider {re.escape(p)}: could not connect to", flat)]
@@ -311,6 +319,8 @@ class Run:
             return
         addresses = block_addresses(copy.read_text())
         for diagnostic in report.get("diagnostics", []):
+            if diagnostic["summary"] == DEV_OVERRIDES_WARNING:
+                continue  # our own doing (cli_config), not the stack's
             line = diagnostic_line(stack, diagnostic, addresses)
             (result.diagnostics if diagnostic["severity"] == "error" else result.warnings).append(line)
         result.result = "valid" if report.get("valid") and not result.diagnostics else "invalid"
@@ -345,17 +355,20 @@ def diagnostic_line(stack: str, diagnostic: dict[str, Any], addresses: list[str]
     return f"{stack}: {address or '-'}: {diagnostic['summary']}" + (f": {detail}" if detail else "")
 
 
-def cli_config(mirror: Path, providers: list[str]) -> str:
-    include = ", ".join(json.dumps(p) for p in providers)
-    return (
-        "provider_installation {\n"
-        f"  filesystem_mirror {{\n    path    = {json.dumps(str(mirror))}\n    include = [{include}]\n  }}\n"
-        f"  direct {{\n    exclude = [{include}]\n  }}\n"
-        "}\n"
+def cli_config(mirror: Path, content: Mapping[str, list[Version]], platform: str) -> str:
+    """Mirrored providers are used in place (`dev_overrides`): no `terraform init`
+    for a stack that needs nothing else, and no hashing of a 700 MB provider per
+    stack, which is most of what init and validate cost. The others install as usual."""
+    overrides = "".join(
+        f"    {json.dumps(address)} = {json.dumps(str(mirror / address / show_version(versions[-1]) / platform))}\n"
+        for address, versions in sorted(content.items())
     )
+    return f"provider_installation {{\n  dev_overrides {{\n{overrides}  }}\n  direct {{}}\n}}\n"
 
 
-def terraform_env(workdir: Path, mirror: Path | None, mirror_content: Mapping[str, Any], cache: Path) -> dict[str, str]:
+def terraform_env(
+    workdir: Path, mirror: Path | None, mirror_content: Mapping[str, list[Version]], platform: str, cache: Path
+) -> dict[str, str]:
     # A TF_DATA_DIR or TF_WORKSPACE of the caller would make the copies share state.
     env = {k: v for k, v in os.environ.items() if k not in ("TF_DATA_DIR", "TF_WORKSPACE")}
     env |= {"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1", "TF_PLUGIN_CACHE_DIR": str(cache)}
@@ -364,7 +377,7 @@ def terraform_env(workdir: Path, mirror: Path | None, mirror_content: Mapping[st
     env["TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE"] = "true"
     if mirror:
         config = workdir / "cli.tfrc"
-        config.write_text(cli_config(mirror, sorted(mirror_content)))
+        config.write_text(cli_config(mirror, mirror_content, platform))
         env["TF_CLI_CONFIG_FILE"] = str(config)  # overrides the user's: only this installation setup counts here
     elif env.get("TF_CLI_CONFIG_FILE") and not Path(env["TF_CLI_CONFIG_FILE"]).is_file():
         del env["TF_CLI_CONFIG_FILE"]  # a missing file only makes terraform warn
@@ -411,7 +424,8 @@ def validate_stacks(
         workdir = Path(tmp)
         cache = plugin_cache or workdir / "plugin-cache"
         cache.mkdir(parents=True, exist_ok=True)
-        run = Run(outdir, manifest, workdir, terraform, mirror, content, terraform_env(workdir, mirror, content, cache))
+        env = terraform_env(workdir, mirror, content, platform, cache)
+        run = Run(outdir, manifest, workdir, terraform, mirror, content, env)
 
         def one(stack: str) -> StackResult:
             result = run.validate(stack)

@@ -101,8 +101,9 @@ def check_kubernetes_objects(model: Model, stack: str, doc: Doc) -> None:
 
 
 def check_traffic(model: Model, stack: str, doc: Doc) -> None:
-    """A Service in a namespace that denies all ingress needs a policy that
-    admits its target port, or nothing reaches it."""
+    """A Service in a namespace that denies all ingress needs a policy that admits
+    its target port; if the namespace also denies all egress, its own pods need a
+    policy that lets them call that port. Otherwise nothing reaches it."""
     env, _ = split_stack_name(stack)
     objects = [
         body["manifest"]
@@ -111,28 +112,71 @@ def check_traffic(model: Model, stack: str, doc: Doc) -> None:
         for body in of_kind(model.docs[name], "kubernetes_manifest").values()
     ]
     policies = [m for m in objects if m["kind"] == "NetworkPolicy"]
-    denied = {
-        m["metadata"]["namespace"]
-        for m in policies
-        if m["spec"].get("podSelector") == {}
-        and "Ingress" in m["spec"].get("policyTypes", [])
-        and not m["spec"].get("ingress")
-    }
     for address, body in of_kind(doc, "kubernetes_manifest").items():
         service = body["manifest"]
         namespace = service["metadata"].get("namespace")
-        if service["kind"] != "Service" or namespace not in denied:
+        if service["kind"] != "Service":
             continue
         selector = service["spec"].get("selector", {})
         for port in service["spec"].get("ports", []):
             target = container_port(objects, namespace, selector, port.get("targetPort", port["port"]))
-            if not any(admits(p, namespace, selector, target) for p in policies):
-                model.add(
-                    stack,
-                    address,
-                    "traffic",
-                    f"namespace {namespace} denies all ingress and no policy admits port {target}",
-                )
+            ingress = [
+                rule
+                for p in policies
+                if selects(p, namespace, selector)
+                for rule in rules(p, "Ingress")
+                if opens(rule, target)
+            ]
+            if denies_all(policies, namespace, "Ingress") and not ingress:
+                missing = f"namespace {namespace} denies all ingress and no policy admits port {target}"
+                model.add(stack, address, "traffic", missing)
+            elif denies_all(policies, namespace, "Egress") and not any(
+                rule
+                for p in policies
+                if p["metadata"].get("namespace") == namespace
+                for rule in rules(p, "Egress")
+                if opens(rule, target) and reaches(rule, selector)
+            ):
+                missing = f"namespace {namespace} denies all egress: its own pods cannot call port {target}"
+                model.add(stack, address, "traffic", missing)
+
+
+def rules(policy: Doc, direction: str) -> list[Doc]:
+    found: list[Doc] = policy["spec"].get(direction.lower()) or []
+    return found
+
+
+def denies_all(policies: list[Doc], namespace: str, direction: str) -> bool:
+    return any(
+        p["metadata"].get("namespace") == namespace
+        and p["spec"].get("podSelector") == {}
+        and direction in p["spec"].get("policyTypes", [])
+        and not rules(p, direction)
+        for p in policies
+    )
+
+
+def selects(policy: Doc, namespace: str, labels: dict[str, str]) -> bool:
+    wanted = (policy["spec"].get("podSelector") or {}).get("matchLabels", {})
+    return bool(policy["metadata"].get("namespace") == namespace and wanted.items() <= labels.items())
+
+
+def opens(rule: Doc, port: int | str) -> bool:
+    ports = rule.get("ports")
+    return not ports or any(p.get("port") in (port, None) for p in ports)
+
+
+def reaches(rule: Doc, labels: dict[str, str]) -> bool:
+    """An egress rule lets pods reach pods of their own namespace with these labels."""
+    peers = rule.get("to")
+    if not peers:
+        return True
+    return any(
+        "namespaceSelector" not in peer
+        and "ipBlock" not in peer
+        and (peer.get("podSelector") or {}).get("matchLabels", {}).items() <= labels.items()
+        for peer in peers
+    )
 
 
 def container_port(objects: list[Doc], namespace: str, selector: dict[str, str], target: int | str) -> int | str:
@@ -148,16 +192,3 @@ def container_port(objects: list[Doc], namespace: str, selector: dict[str, str],
                     if port.get("name") == target:
                         return int(port["containerPort"])
     return target
-
-
-def admits(policy: Doc, namespace: str, selector: dict[str, str], port: int | str) -> bool:
-    if policy["metadata"].get("namespace") != namespace:
-        return False
-    wanted = (policy["spec"].get("podSelector") or {}).get("matchLabels", {})
-    if not wanted.items() <= selector.items():
-        return False
-    for rule in policy["spec"].get("ingress") or []:
-        ports = rule.get("ports")
-        if not ports or any(p.get("port") in (port, None) for p in ports):
-            return True
-    return False
