@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from modules.provider_loading import enable_lazy_providers
+from modules.base.provider_loading import enable_lazy_providers
 
 enable_lazy_providers()  # before anything imports a provider package
 

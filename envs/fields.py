@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from modules.quantities import parse_quantity
+from planning.quantities import parse_quantity
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 # 0 ("never expire") is left out on purpose: every log group gets a retention.

@@ -25,10 +25,10 @@ from envs.fields import (
     Region,
     RetentionDays,
 )
-from modules.control_plane_filters import FILTER_NAMES
-from modules.instance_types import architecture, is_instance_type
-from modules.ip_plan import CniMode
-from modules.subnet_plan import SubnetPlan, SubnetPlanError, plan_subnets
+from planning.control_plane_filters import FILTER_NAMES
+from planning.instances import architecture, is_instance_type
+from planning.ip_capacity import CniMode
+from planning.subnets import SubnetPlan, SubnetPlanError, plan_subnets
 
 
 class NatStrategy(StrEnum):

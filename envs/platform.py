@@ -16,7 +16,7 @@ from envs.fields import (
     PrincipalArn,
     Quantity,
 )
-from modules.quantities import parse_quantity
+from planning.quantities import parse_quantity
 
 
 class KarpenterLimits(Frozen):

@@ -17,15 +17,9 @@ from envs.delivery import Ci, KubernetesJobs
 from envs.fields import DnsLabel, FieldError, Frozen
 from envs.infrastructure import Alarms, Aws, Cluster, Cni, NatStrategy, Network, State, Storage
 from envs.platform import Karpenter, Overprovisioning, Team
-from modules.ip_plan import (
-    INSTANCE_FACTS,
-    IpPlan,
-    NodeKind,
-    facts_for_vcpus,
-    max_pods_capacity,
-    plan_ip_capacity,
-)
-from modules.quantities import parse_quantity
+from planning.instances import INSTANCE_FACTS, facts_for_vcpus
+from planning.ip_capacity import IpPlan, NodeKind, max_pods_capacity, plan_ip_capacity
+from planning.quantities import parse_quantity
 
 __all__ = ["Environment"]
 
@@ -167,7 +161,7 @@ class Environment(Frozen):
             if name not in INSTANCE_FACTS:
                 raise FieldError(
                     f"cluster.system_node_group.instance_types.{index}",
-                    f"no network facts for '{name}' in the IP planner (modules/ip_plan.py INSTANCE_FACTS): add them",
+                    f"no network facts for '{name}' in the IP planner (planning/ip_capacity.py INSTANCE_FACTS): add them",
                 )
         mode = self.cni.mode()
         for kind in self.node_kinds():

@@ -6,9 +6,9 @@ from __future__ import annotations
 from constructs import Construct
 
 from envs import Environment
-from modules.cni_metrics_helper import cni_metrics_helper_release
-from modules.karpenter_controller import ControllerSettings, KarpenterController
-from modules.kubernetes_access import helm_provider
+from modules.base.kubernetes import helm_provider
+from modules.karpenter.controller import ControllerSettings, KarpenterController
+from modules.observability.cni_metrics import cni_metrics_helper_release
 from stacks.base import EnvironmentStack
 from stacks.cluster import ClusterStack
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from cdktf import App
 
 from envs import Environment
-from modules.policies import BestPractices, add_best_practices
+from modules.best_practices import BestPractices, add_best_practices
 from stacks.addons import AddonsStack
 from stacks.apps import AppsStack
 from stacks.bootstrap import BootstrapStack

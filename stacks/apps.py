@@ -8,8 +8,8 @@ from constructs import Construct
 
 from envs import Environment
 from envs.application import Probe
-from modules.kubernetes_access import kubernetes_provider
-from modules.workload import ProbeSpec, Resources, Workload, WorkloadSpec
+from modules.base.kubernetes import kubernetes_provider
+from modules.tenancy.workload import ProbeSpec, Resources, Workload, WorkloadSpec
 from stacks.base import EnvironmentStack
 from stacks.cluster import ClusterStack
 from stacks.platform import PlatformStack

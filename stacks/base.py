@@ -8,9 +8,8 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 from constructs import Construct
 
 from envs import Environment
-from modules.state_bucket import state_key_alias
-
-PROJECT = "eks-platform"
+from modules.conventions import PROJECT
+from modules.state.bucket import state_key_alias
 
 
 def stack_name(env: Environment, layer: str) -> str:

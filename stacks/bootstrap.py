@@ -8,8 +8,8 @@ from constructs import Construct
 
 from envs import Environment
 from envs.delivery import OidcProvider
-from modules.ci_identity import CiIdentity, CiIdentitySettings
-from modules.state_bucket import StateBucket
+from modules.delivery.identity import CiIdentity, CiIdentitySettings
+from modules.state.bucket import StateBucket
 from stacks.base import EnvironmentStack
 
 

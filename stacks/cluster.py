@@ -10,19 +10,19 @@ from constructs import Construct
 
 from envs import Environment
 from envs.delivery import KubernetesJobs
-from modules.ci_identity import DEPLOY, PLAN, ci_role_name
-from modules.ci_runner import CiRunner, CiRunnerSettings
-from modules.cni_metrics_helper import CniAlarmSettings, CniMetricsHelperAws
-from modules.cni_metrics_helper import dashboard_widgets as cni_dashboard_widgets
-from modules.control_plane_observability import ControlPlaneObservability, ObservabilitySettings
-from modules.csi_drivers import EBS, EFS, CsiDriver
-from modules.eks_addons import AFTER_NODES, BEFORE_NODES, eks_addon
-from modules.eks_cluster import Cluster, ClusterSettings
-from modules.karpenter_aws import KarpenterAws
-from modules.kubernetes_access import ClusterEndpoint
-from modules.network import Network
-from modules.node_group import NodeGroupSettings, SystemNodeGroup
-from modules.vpc_cni import PodSubnet, vpc_cni_configuration
+from modules.base.kubernetes import ClusterEndpoint
+from modules.cluster.addons import AFTER_NODES, BEFORE_NODES, eks_addon
+from modules.cluster.csi_drivers import EBS, EFS, CsiDriver
+from modules.cluster.eks import Cluster, ClusterSettings
+from modules.cluster.node_group import NodeGroupSettings, SystemNodeGroup
+from modules.cluster.vpc_cni import PodSubnet, vpc_cni_configuration
+from modules.delivery.identity import DEPLOY, PLAN, ci_role_name
+from modules.delivery.runner import CiRunner, CiRunnerSettings
+from modules.karpenter.aws import KarpenterAws
+from modules.network.vpc import Network
+from modules.observability.cni_metrics import CniAlarmSettings, CniMetricsHelperAws
+from modules.observability.cni_metrics import dashboard_widgets as cni_dashboard_widgets
+from modules.observability.control_plane import ControlPlaneObservability, ObservabilitySettings
 from stacks.base import EnvironmentStack
 from stacks.storage import StorageStack
 

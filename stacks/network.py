@@ -6,7 +6,7 @@ from cdktf import TerraformOutput
 from constructs import Construct
 
 from envs import Environment
-from modules.network import Network, NetworkSettings
+from modules.network.vpc import Network, NetworkSettings
 from stacks.base import EnvironmentStack
 
 

@@ -7,14 +7,15 @@ from cdktf_cdktf_provider_kubernetes.annotations import Annotations, Annotations
 from constructs import Construct
 
 from envs import Environment
-from modules.csi_drivers import DEFAULT_CLASS_ANNOTATION, storage_classes
-from modules.karpenter_nodes import Budget, KarpenterNodes, NodeClassSettings, NodePoolSettings
-from modules.kubernetes_access import kubernetes_provider
-from modules.kubernetes_manifests import add_manifests
-from modules.overprovisioning import overprovisioning_manifests
-from modules.team_namespace import TeamNamespace, TeamSettings
+from modules.base.kubernetes import kubernetes_provider
+from modules.base.manifests import add_manifests
+from modules.conventions import PROJECT
+from modules.karpenter.nodes import Budget, KarpenterNodes, NodeClassSettings, NodePoolSettings
+from modules.storage.classes import DEFAULT_CLASS_ANNOTATION, storage_classes
+from modules.tenancy.overprovisioning import overprovisioning_manifests
+from modules.tenancy.teams import TeamNamespace, TeamSettings
 from stacks.addons import AddonsStack
-from stacks.base import PROJECT, EnvironmentStack
+from stacks.base import EnvironmentStack
 from stacks.cluster import ClusterStack
 from stacks.storage import StorageStack
 

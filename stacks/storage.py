@@ -7,9 +7,10 @@ from __future__ import annotations
 from constructs import Construct
 
 from envs import Environment
-from modules.kms import AccountContext
-from modules.network import Network
-from modules.storage import EfsFileSystemWithAccess, EfsSettings, data_key
+from modules.base.kms import AccountContext
+from modules.network.vpc import Network
+from modules.storage.data_key import data_key
+from modules.storage.efs import EfsFileSystemWithAccess, EfsSettings
 from stacks.base import EnvironmentStack
 
 

@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from modules.provider_loading import enable_lazy_providers
+from modules.base.provider_loading import enable_lazy_providers
 
 enable_lazy_providers()
 
-from modules.policies import BestPractices  # noqa: E402
+from modules.best_practices import BestPractices  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 UPSTREAM = Path(os.environ.get("PLATFORM_UPSTREAM_DIR", ROOT.parent / "shared" / "upstream"))

@@ -120,11 +120,11 @@ CONNECTION = "arn:aws:codeconnections:eu-west-1:123456789012:connection/0b5e3f0c
 
 
 def test_runner_with_a_codeconnections_connection_may_use_it() -> None:
-    from cdktf import Testing, TerraformStack
+    from cdktf import TerraformStack, Testing
     from cdktf_cdktf_provider_aws.provider import AwsProvider
 
-    from modules.ci_runner import CiRunner, CiRunnerSettings
-    from modules.kms import AccountContext
+    from modules.base.kms import AccountContext
+    from modules.delivery.runner import CiRunner, CiRunnerSettings
 
     app = Testing.app()
     stack = TerraformStack(app, "runner")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from modules.control_plane_filters import FILTERS
+from planning.control_plane_filters import FILTERS
 from tests.conftest import ENV_NAMES, Synth, resolve_policy
 
 ALL_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]

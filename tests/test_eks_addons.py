@@ -8,9 +8,9 @@ from pathlib import Path
 from cdktf import App, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
-from modules.eks_addons import eks_addon
-from modules.instance_types import architecture
-from modules.node_group import ami_type
+from modules.cluster.addons import eks_addon
+from modules.cluster.node_group import ami_type
+from planning.instances import architecture
 
 
 def test_pinned_and_resolved_versions(tmp_path: Path) -> None:
@@ -37,7 +37,7 @@ def test_ami_type_follows_architecture() -> None:
 
 
 def test_adopting_a_leftover_log_group_imports_it(tmp_path: Path) -> None:
-    from modules.eks_cluster import Cluster, ClusterSettings
+    from modules.cluster.eks import Cluster, ClusterSettings
 
     app = App(outdir=str(tmp_path))
     stack = TerraformStack(app, "adopt")

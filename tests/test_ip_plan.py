@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from modules.ip_plan import (
-    FACTS_BY_VCPU,
-    INSTANCE_FACTS,
+from planning.instances import FACTS_BY_VCPU, INSTANCE_FACTS
+from planning.ip_capacity import (
     CniMode,
     NodeKind,
     max_pods_capacity,

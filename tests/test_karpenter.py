@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
-from modules.charts import KARPENTER, KARPENTER_CRD
+from modules.base.charts import KARPENTER, KARPENTER_CRD
 from tests.conftest import ENV_NAMES, Synth
 from tests.upstream import KARPENTER as UPSTREAM_KARPENTER
 from tests.upstream import chart_values, crd_schema, require, unknown_value_paths

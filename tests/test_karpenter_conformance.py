@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from modules.karpenter_aws import INTERRUPTION_EVENTS
+from modules.karpenter.aws import INTERRUPTION_EVENTS
 from tests.conftest import ENV_NAMES, Synth, resolve_policy
 from tests.upstream import karpenter_policy, karpenter_template
 

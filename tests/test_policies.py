@@ -16,8 +16,8 @@ from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociati
 from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
 
-from modules.network import INTERNAL_ELB_ROLE_TAG
-from modules.policies import add_best_practices
+from modules.best_practices import add_best_practices
+from modules.conventions import INTERNAL_ELB_ROLE_TAG
 from tests.conftest import Synth
 
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from modules.provider_loading import EAGER_SWITCH
+from modules.base.provider_loading import EAGER_SWITCH
 from tests.conftest import ROOT, Synth
 from tools.bench import same_tree
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from cdktf import App, TerraformStack
 
-from modules.storage import EfsFileSystemWithAccess, EfsSettings
+from modules.storage.efs import EfsFileSystemWithAccess, EfsSettings
 from tests.conftest import ENV_NAMES, Synth, resolve_policy
 
 

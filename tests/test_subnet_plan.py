@@ -2,7 +2,7 @@ import ipaddress
 
 import pytest
 
-from modules.subnet_plan import SubnetPlanError, check_disjoint, plan_subnets
+from planning.subnets import SubnetPlanError, check_disjoint, plan_subnets
 
 
 def test_tiers_are_carved_largest_first_on_their_boundaries() -> None:

@@ -13,10 +13,10 @@ from cdktf import App, TerraformStack
 from cdktf_cdktf_provider_kubernetes.manifest import Manifest
 from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider
 
-from modules.overprovisioning import overprovisioning_manifests
-from modules.policies import add_best_practices
-from modules.team_namespace import TeamSettings, team_manifests
-from modules.workload import ProbeSpec, Resources, Workload, WorkloadSpec, workload_manifests
+from modules.best_practices import add_best_practices
+from modules.tenancy.overprovisioning import overprovisioning_manifests
+from modules.tenancy.teams import TeamSettings, team_manifests
+from modules.tenancy.workload import ProbeSpec, Resources, Workload, WorkloadSpec, workload_manifests
 from tests.conftest import ENV_NAMES, Synth
 
 

@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from modules.provider_loading import EAGER_SWITCH
+from modules.base.provider_loading import EAGER_SWITCH
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,7 +7,18 @@ from __future__ import annotations
 import sys
 
 from envs import ConfigError, Environment, load_environments
-from modules.ip_plan import format_table
+from planning.ip_capacity import IpPlan
+
+
+def format_table(env_name: str, plan: IpPlan) -> str:
+    header = f"{'env':<9} {'AZ':>2} {'subnet':<6} {'cidr':<18} {'size':>6} {'usable':>6} {'nodes':>5} {'pods':>6} {'needed':>6} {'headroom':>8} {'use':>5}"
+    rows = [header]
+    for s in plan.subnets:
+        rows.append(
+            f"{env_name:<9} {s.az_index:>2} {s.role:<6} {s.cidr:<18} {s.size:>6} {s.usable:>6} {s.max_nodes:>5} "
+            f"{s.max_pods:>6} {s.needed:>6} {s.headroom:>8} {s.utilisation:>5.0%}"
+        )
+    return "\n".join(rows)
 
 
 def report(environments: list[Environment]) -> tuple[str, list[str]]:

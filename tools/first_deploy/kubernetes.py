@@ -4,7 +4,7 @@ can reach."""
 
 from __future__ import annotations
 
-from modules.kubernetes_objects import prerequisites
+from planning.kubernetes_objects import prerequisites
 from tools.first_deploy.model import Doc, Model, depends_on, of_kind, transitive
 from tools.stacks import split_stack_name
 

@@ -1,0 +1,120 @@
+"""The EKS managed node group for cluster-critical pods (Karpenter, CoreDNS, ...).
+
+Only pods that tolerate the `CriticalAddonsOnly` taint land here (the Karpenter
+chart's default tolerations include it); everything else goes to nodes Karpenter
+creates. Nodes: private subnets only, IMDSv2 with hop limit 1 (pods cannot reach
+the node's instance role; they use Pod Identity), encrypted gp3 root volume, no
+SSH key.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cdktf import ITerraformDependable, TerraformResourceLifecycle, Token
+from cdktf_cdktf_provider_aws.eks_node_group import (
+    EksNodeGroup,
+    EksNodeGroupLaunchTemplate,
+    EksNodeGroupScalingConfig,
+    EksNodeGroupTaint,
+    EksNodeGroupUpdateConfig,
+)
+from cdktf_cdktf_provider_aws.launch_template import (
+    LaunchTemplate,
+    LaunchTemplateBlockDeviceMappings,
+    LaunchTemplateBlockDeviceMappingsEbs,
+    LaunchTemplateMetadataOptions,
+)
+from constructs import Construct
+
+from modules.base.iam import ServiceRole, service_role
+from modules.cluster.vpc_cni import node_config_user_data
+from modules.conventions import CRITICAL_ADDONS_TAINT, NODE_POLICIES, SYSTEM_NODE_LABEL
+from planning.instances import architecture
+
+
+def ami_type(instance_types: Sequence[str]) -> str:
+    arm = architecture(instance_types[0]) == "arm64"
+    return "AL2023_ARM_64_STANDARD" if arm else "AL2023_x86_64_STANDARD"
+
+
+@dataclass(frozen=True)
+class NodeGroupSettings:
+    cluster_name: str  # literal, for names
+    cluster: str  # the cluster resource's name attribute, so the group waits for the cluster
+    name: str
+    subnet_ids: Sequence[str]
+    instance_types: Sequence[str]
+    min_size: int
+    desired_size: int
+    max_size: int
+    disk_size_gib: int
+    max_pods: int | None = None  # kubelet maxPods, consistent with the CNI mode and Karpenter
+
+
+def node_role(scope: Construct, id_: str, *, name: str, partition: str) -> ServiceRole:
+    return service_role(
+        scope, id_, name=name, service="ec2.amazonaws.com", partition=partition, managed_policies=NODE_POLICIES
+    )
+
+
+class SystemNodeGroup(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        settings: NodeGroupSettings,
+        *,
+        partition: str,
+        depends_on: Sequence[ITerraformDependable],
+    ) -> None:
+        super().__init__(scope, id_)
+        s = settings
+        role = node_role(self, "node-role", name=f"{s.cluster_name}-{s.name}-node", partition=partition)
+        self.role = role.role
+        template = LaunchTemplate(
+            self,
+            "launch-template",
+            name_prefix=f"{s.cluster_name}-{s.name}-",
+            user_data=base64.b64encode(node_config_user_data(s.max_pods).encode()).decode() if s.max_pods else None,
+            update_default_version=True,
+            metadata_options=LaunchTemplateMetadataOptions(
+                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1
+            ),
+            block_device_mappings=[
+                LaunchTemplateBlockDeviceMappings(
+                    device_name="/dev/xvda",
+                    ebs=LaunchTemplateBlockDeviceMappingsEbs(
+                        volume_size=s.disk_size_gib,
+                        volume_type="gp3",
+                        encrypted="true",
+                        delete_on_termination="true",
+                    ),
+                )
+            ],
+        )
+        self.node_group = EksNodeGroup(
+            self,
+            "node-group",
+            cluster_name=s.cluster,
+            node_group_name_prefix=f"{s.name}-",
+            node_role_arn=self.role.arn,
+            subnet_ids=list(s.subnet_ids),
+            instance_types=list(s.instance_types),
+            ami_type=ami_type(s.instance_types),
+            capacity_type="ON_DEMAND",
+            scaling_config=EksNodeGroupScalingConfig(
+                min_size=s.min_size, desired_size=s.desired_size, max_size=s.max_size
+            ),
+            update_config=EksNodeGroupUpdateConfig(max_unavailable=1),
+            launch_template=EksNodeGroupLaunchTemplate(
+                id=template.id, version=Token.as_string(template.latest_version)
+            ),
+            labels={SYSTEM_NODE_LABEL[0]: SYSTEM_NODE_LABEL[1]},
+            taint=[EksNodeGroupTaint(key=CRITICAL_ADDONS_TAINT, value="true", effect="NO_SCHEDULE")],
+            # Node groups are replaced on some changes: create the new one first.
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+            depends_on=[*depends_on, *role.attachments],
+        )

@@ -1,0 +1,45 @@
+"""Names that several features share, in one place: tags that AWS controllers
+discover resources by, the labels and taint of the system nodes, the team
+label, managed-policy names. A feature imports these from here, never from a
+sibling feature, so a name changes in one place."""
+
+from __future__ import annotations
+
+PROJECT = "eks-platform"  # the Project tag of every resource, the prefix of platform labels
+
+# Subnet tags: the AWS Load Balancer Controller and Karpenter discover subnets by them.
+ELB_ROLE_TAG = "kubernetes.io/role/elb"
+INTERNAL_ELB_ROLE_TAG = "kubernetes.io/role/internal-elb"
+KARPENTER_DISCOVERY_TAG = "karpenter.sh/discovery"
+TIER_TAG = "platform/subnet-tier"
+
+# The system node group: cluster-critical pods select it and tolerate its taint.
+SYSTEM_NODE_LABEL = ("eks-platform/node-group", "system")
+CRITICAL_ADDONS_TAINT = "CriticalAddonsOnly"
+# Managed policies of every node role (the node group's and Karpenter's).
+NODE_POLICIES = (
+    "AmazonEKSWorkerNodePolicy",
+    "AmazonEKS_CNI_Policy",
+    "AmazonEC2ContainerRegistryPullOnly",
+    "AmazonSSMManagedInstanceCore",
+)
+
+# Kubernetes labels.
+TEAM_LABEL = "eks-platform/team"  # on every team namespace
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"  # set by Kubernetes: selects a namespace by name
+
+# Provisioners of the CSI drivers' StorageClasses.
+EBS_CSI_PROVISIONER = "ebs.csi.aws.com"
+EFS_CSI_PROVISIONER = "efs.csi.aws.com"
+
+# EKS access policies.
+CLUSTER_ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
+# Read access to every object, Secrets included: planning a helm_release reads the
+# release's Secret (Helm's storage) and a kubernetes_manifest reads the live object
+# and its CRD's schema. AmazonEKSViewPolicy leaves Secrets out, so it cannot plan.
+CLUSTER_VIEWER_POLICY = "AmazonEKSAdminViewPolicy"
+NAMESPACE_EDIT_POLICY = "AmazonEKSEditPolicy"
+
+
+def access_policy_arn(partition: str, policy: str) -> str:
+    return f"arn:{partition}:eks::aws:cluster-access-policy/{policy}"

@@ -1,0 +1,135 @@
+"""A team's namespace: quota, container defaults, default-deny network policy,
+and edit rights for the team's IAM principal in that namespace only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cdktf_cdktf_provider_aws.eks_access_entry import EksAccessEntry
+from cdktf_cdktf_provider_aws.eks_access_policy_association import (
+    EksAccessPolicyAssociation,
+    EksAccessPolicyAssociationAccessScope,
+)
+from constructs import Construct
+
+from modules.base.manifests import add_manifests
+from modules.conventions import NAMESPACE_EDIT_POLICY, NAMESPACE_NAME_LABEL, TEAM_LABEL, access_policy_arn
+
+
+@dataclass(frozen=True)
+class TeamSettings:
+    name: str
+    requests_cpu: str
+    requests_memory: str
+    limits_cpu: str
+    limits_memory: str
+    pods: int
+    services: int
+    persistent_volume_claims: int
+    requests_storage: str
+    default_request_cpu: str
+    default_request_memory: str
+    default_limit_cpu: str
+    default_limit_memory: str
+    network_policy: bool = True
+    principal_arn: str | None = None
+
+
+def team_manifests(t: TeamSettings) -> list[dict[str, Any]]:
+    ns = t.name
+    objects: list[dict[str, Any]] = [
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {
+                "name": ns,
+                "labels": {TEAM_LABEL: ns, "pod-security.kubernetes.io/enforce": "restricted"},
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "ResourceQuota",
+            "metadata": {"name": "team-quota", "namespace": ns},
+            "spec": {
+                "hard": {
+                    "requests.cpu": t.requests_cpu,
+                    "requests.memory": t.requests_memory,
+                    "limits.cpu": t.limits_cpu,
+                    "limits.memory": t.limits_memory,
+                    "pods": str(t.pods),
+                    "services": str(t.services),
+                    "persistentvolumeclaims": str(t.persistent_volume_claims),
+                    "requests.storage": t.requests_storage,
+                }
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "LimitRange",
+            "metadata": {"name": "container-defaults", "namespace": ns},
+            "spec": {
+                "limits": [
+                    {
+                        "type": "Container",
+                        "defaultRequest": {"cpu": t.default_request_cpu, "memory": t.default_request_memory},
+                        "default": {"cpu": t.default_limit_cpu, "memory": t.default_limit_memory},
+                    }
+                ]
+            },
+        },
+    ]
+    if t.network_policy:
+        objects += [
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicy",
+                "metadata": {"name": "default-deny", "namespace": ns},
+                "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+            },
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicy",
+                "metadata": {"name": "allow-dns", "namespace": ns},
+                "spec": {
+                    "podSelector": {},
+                    "policyTypes": ["Egress"],
+                    "egress": [
+                        {
+                            "to": [
+                                {
+                                    "namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: "kube-system"}},
+                                    "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+                                }
+                            ],
+                            "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
+                        }
+                    ],
+                },
+            },
+            # Pods may call each other inside the namespace; each workload's own
+            # policy says which of its ports admit them (modules/tenancy/workload.py).
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicy",
+                "metadata": {"name": "allow-egress-in-namespace", "namespace": ns},
+                "spec": {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{"to": [{"podSelector": {}}]}]},
+            },
+        ]
+    return objects
+
+
+class TeamNamespace(Construct):
+    def __init__(self, scope: Construct, id_: str, team: TeamSettings, *, cluster_name: str, partition: str) -> None:
+        super().__init__(scope, id_)
+        self.namespace, *_ = add_manifests(self, team_manifests(team))
+        if team.principal_arn:
+            entry = EksAccessEntry(self, "access", cluster_name=cluster_name, principal_arn=team.principal_arn)
+            EksAccessPolicyAssociation(
+                self,
+                "access-policy",
+                cluster_name=cluster_name,
+                principal_arn=entry.principal_arn,
+                policy_arn=access_policy_arn(partition, NAMESPACE_EDIT_POLICY),
+                access_scope=EksAccessPolicyAssociationAccessScope(type="namespace", namespaces=[team.name]),
+            )

@@ -1,0 +1,180 @@
+"""A workload that cannot be built without liveness, readiness and startup
+probes, nor without resource requests and limits: Deployment, Service,
+NetworkPolicy (its port open to its namespace and the namespaces it names),
+PodDisruptionBudget and HorizontalPodAutoscaler.
+
+- liveness restarts a container that stopped working;
+- readiness holds traffic while it is temporarily unable to serve;
+- startup holds the other two off while a slow starter boots.
+
+Every workload runs as a non-root user with a read-only root filesystem (a
+writable /tmp is mounted), no capabilities, the runtime's seccomp profile and
+no service account token; it spreads over zones and rolls without losing
+capacity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from constructs import Construct
+
+from modules.base.manifests import add_manifests, container_security_context, pod_security_context, zone_spread
+from modules.conventions import NAMESPACE_NAME_LABEL
+
+
+@dataclass(frozen=True)
+class ProbeSpec:
+    port: int
+    path: str | None = None  # HTTP GET when set, else a TCP connect
+    initial_delay_seconds: int = 0
+    period_seconds: int = 10
+    failure_threshold: int = 3
+
+    def manifest(self) -> dict[str, Any]:
+        action: dict[str, Any] = (
+            {"httpGet": {"path": self.path, "port": self.port}} if self.path else {"tcpSocket": {"port": self.port}}
+        )
+        return {
+            **action,
+            "initialDelaySeconds": self.initial_delay_seconds,
+            "periodSeconds": self.period_seconds,
+            "failureThreshold": self.failure_threshold,
+        }
+
+
+@dataclass(frozen=True)
+class Resources:
+    cpu: str
+    memory: str
+
+    def manifest(self) -> dict[str, str]:
+        return {"cpu": self.cpu, "memory": self.memory}
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkloadSpec:
+    name: str
+    namespace: str
+    image: str
+    port: int
+    # Required, no defaults: a workload without them cannot be described.
+    liveness: ProbeSpec
+    readiness: ProbeSpec
+    startup: ProbeSpec
+    requests: Resources
+    limits: Resources
+    min_replicas: int = 2
+    max_replicas: int = 4
+    target_cpu_utilisation: int = 70
+    env: Mapping[str, str] = field(default_factory=dict)
+    # Team namespaces deny all ingress by default; the workload's port admits its
+    # own namespace and these namespaces (e.g. where an ingress controller runs).
+    allow_from_namespaces: Sequence[str] = ()
+
+
+def workload_manifests(w: WorkloadSpec) -> list[dict[str, Any]]:
+    labels = {"app.kubernetes.io/name": w.name}
+    meta = {"name": w.name, "namespace": w.namespace, "labels": labels}
+    container = {
+        "name": w.name,
+        "image": w.image,
+        "imagePullPolicy": "Always",
+        "ports": [{"name": "http", "containerPort": w.port, "protocol": "TCP"}],
+        "env": [{"name": k, "value": v} for k, v in sorted(w.env.items())],
+        "resources": {"requests": w.requests.manifest(), "limits": w.limits.manifest()},
+        "livenessProbe": w.liveness.manifest(),
+        "readinessProbe": w.readiness.manifest(),
+        "startupProbe": w.startup.manifest(),
+        "securityContext": container_security_context(),
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],  # noqa: S108 - an emptyDir, not the host's /tmp
+    }
+    if not container["env"]:
+        del container["env"]
+    return [
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": meta,
+            # No `replicas`: the HorizontalPodAutoscaler owns it (Terraform would undo its scaling).
+            "spec": {
+                "selector": {"matchLabels": labels},
+                # Roll without losing capacity: a new pod is ready before an old one goes.
+                "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 0}},
+                "template": {
+                    "metadata": {"labels": labels},
+                    "spec": {
+                        "automountServiceAccountToken": False,
+                        "securityContext": pod_security_context(),
+                        "topologySpreadConstraints": zone_spread(labels),
+                        "containers": [container],
+                        "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}],
+                    },
+                },
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": meta,
+            "spec": {
+                "type": "ClusterIP",
+                "selector": labels,
+                "ports": [{"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}],
+            },
+        },
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {**meta, "name": f"{w.name}-ingress"},
+            "spec": {
+                "podSelector": {"matchLabels": labels},
+                "policyTypes": ["Ingress"],
+                "ingress": [
+                    {
+                        "from": [
+                            {"podSelector": {}},  # the workload's own namespace
+                            *(
+                                {"namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: namespace}}}
+                                for namespace in w.allow_from_namespaces
+                            ),
+                        ],
+                        "ports": [{"protocol": "TCP", "port": w.port}],
+                    }
+                ],
+            },
+        },
+        {
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
+            "metadata": meta,
+            "spec": {"maxUnavailable": 1, "selector": {"matchLabels": labels}},
+        },
+        {
+            "apiVersion": "autoscaling/v2",
+            "kind": "HorizontalPodAutoscaler",
+            "metadata": meta,
+            "spec": {
+                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": w.name},
+                "minReplicas": w.min_replicas,
+                "maxReplicas": w.max_replicas,
+                "metrics": [
+                    {
+                        "type": "Resource",
+                        "resource": {
+                            "name": "cpu",
+                            "target": {"type": "Utilization", "averageUtilization": w.target_cpu_utilisation},
+                        },
+                    }
+                ],
+            },
+        },
+    ]
+
+
+class Workload(Construct):
+    def __init__(self, scope: Construct, id_: str, spec: WorkloadSpec) -> None:
+        super().__init__(scope, id_)
+        self.manifests = add_manifests(self, workload_manifests(spec))
