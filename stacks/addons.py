@@ -16,7 +16,7 @@ from stacks.cluster import ClusterStack
 class AddonsStack(EnvironmentStack):
     def __init__(self, scope: Construct, env: Environment, cluster: ClusterStack) -> None:
         super().__init__(scope, env, "addons", aws=False)
-        helm_provider(self, cluster.endpoint())
+        helm_provider(self, cluster.handle)
         self.karpenter = KarpenterController(
             self,
             "karpenter",

@@ -29,7 +29,7 @@ class AppsStack(EnvironmentStack):
     def __init__(self, scope: Construct, env: Environment, cluster: ClusterStack, platform: PlatformStack) -> None:
         super().__init__(scope, env, "apps", aws=False)
         self.add_dependency(platform)  # the team namespaces, quotas and limits
-        kubernetes_provider(self, cluster.endpoint())
+        kubernetes_provider(self, cluster.handle)
         self.workloads = [
             Workload(
                 self,

@@ -10,12 +10,13 @@ from constructs import Construct
 
 from envs import Environment
 from envs.delivery import KubernetesJobs
-from modules.base.kubernetes import ClusterEndpoint
+from modules.base.cluster import ClusterHandle
 from modules.cluster.addons import AFTER_NODES, BEFORE_NODES, eks_addon
 from modules.cluster.csi_drivers import EBS, EFS, CsiDriver
 from modules.cluster.eks import Cluster, ClusterSettings
 from modules.cluster.node_group import NodeGroupSettings, SystemNodeGroup
 from modules.cluster.vpc_cni import PodSubnet, vpc_cni_configuration
+from modules.conventions import CRITICAL_ADDONS_TAINT
 from modules.delivery.identity import DEPLOY, PLAN, ci_role_name
 from modules.delivery.runner import CiRunner, CiRunnerSettings
 from modules.karpenter.aws import KarpenterAws
@@ -27,19 +28,10 @@ from stacks.base import EnvironmentStack
 from stacks.storage import StorageStack
 
 # Add-ons that run as pods must tolerate the system nodes' taint: at first there are no other nodes.
-METRICS_SERVER_CONFIGURATION: dict[str, Any] = {"tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}]}
+METRICS_SERVER_CONFIGURATION: dict[str, Any] = {"tolerations": [{"key": CRITICAL_ADDONS_TAINT, "operator": "Exists"}]}
 
 
 class ClusterStack(EnvironmentStack):
-    def endpoint(self) -> ClusterEndpoint:
-        """What the Kubernetes and Helm providers of later stacks connect with."""
-        return ClusterEndpoint(
-            name=self.env.cluster_name,
-            region=self.env.aws.region,
-            endpoint=self.cluster.endpoint,
-            certificate_authority_data=self.cluster.certificate_authority_data,
-        )
-
     def __init__(self, scope: Construct, env: Environment, network: Network, storage: StorageStack) -> None:
         super().__init__(scope, env, "cluster")
         c = env.cluster
@@ -62,24 +54,30 @@ class ClusterStack(EnvironmentStack):
                 viewer_role_names=[ci_role_name(env.cluster_name, PLAN)] if ci else [],
             ),
         )
-        cluster_sg = self.cluster.cluster_security_group_id
+        self.handle = cluster = ClusterHandle(
+            name=env.cluster_name,
+            name_ref=self.cluster.name,
+            region=env.aws.region,
+            account=self.cluster.account,
+            security_group_id=self.cluster.cluster_security_group_id,
+            endpoint=self.cluster.endpoint,
+            certificate_authority_data=self.cluster.certificate_authority_data,
+        )
         self.ci_runner: CiRunner | None = None
         if ci is not None and ci.kubernetes_jobs is KubernetesJobs.CODEBUILD:
             self.ci_runner = CiRunner(
                 self,
                 "ci-runner",
                 CiRunnerSettings(
-                    cluster_name=env.cluster_name,
                     repository=ci.github_repository,
                     vpc_id=network.vpc_id,
                     subnet_ids=network.private_subnet_ids,
                     subnet_arns=[subnet.arn for subnet in network.private_subnets],
-                    cluster_security_group_id=cluster_sg,
                     log_retention_days=ci.runner_log_retention_days,
                     protect=env.deletion_protection,
                     connection_arn=ci.codebuild_connection_arn,
                 ),
-                self.cluster.account,
+                cluster=cluster,
             )
         addon_configuration = {
             "vpc-cni": vpc_cni_configuration(
@@ -87,7 +85,11 @@ class ClusterStack(EnvironmentStack):
                 region=env.aws.region,
                 pod_subnets=[
                     # Pods get the cluster security group, as the nodes do.
-                    PodSubnet(zone=subnet.availability_zone, subnet_id=subnet.id, security_group_ids=[cluster_sg])
+                    PodSubnet(
+                        zone=subnet.availability_zone,
+                        subnet_id=subnet.id,
+                        security_group_ids=[cluster.security_group_id],
+                    )
                     for subnet in network.pod_subnets
                 ],
             ),
@@ -97,8 +99,6 @@ class ClusterStack(EnvironmentStack):
             self,
             "observability",
             ObservabilitySettings(
-                cluster_name=env.cluster_name,
-                region=env.aws.region,
                 log_group_name=self.cluster.log_group.name,
                 log_types=c.log_types,
                 thresholds=env.alarms.thresholds,
@@ -108,30 +108,28 @@ class ClusterStack(EnvironmentStack):
                 protect=env.deletion_protection,
                 extra_widgets=cni_dashboard_widgets(env.cluster_name, env.aws.region, env.alarms.period_seconds),
             ),
-            self.cluster.account,
+            cluster=cluster,
         )
         self.cni_metrics = CniMetricsHelperAws(
             self,
             "cni-metrics-helper",
             CniAlarmSettings(
-                cluster_name=env.cluster_name,
-                region=env.aws.region,
                 topic_arn=self.observability.topic_arn,
                 utilisation_percent=env.alarms.ip_utilisation_percent,
                 period_seconds=env.alarms.period_seconds,
                 evaluation_periods=env.alarms.evaluation_periods,
             ),
-            cluster=self.cluster.name,
-            partition=self.cluster.account.partition,
+            cluster=cluster,
         )
+        pinned = {str(name): version for name, version in c.addon_versions.items()}
 
         def addon(name: str, after: list[Any]) -> Any:
             return eks_addon(
                 self,
-                cluster_name=self.cluster.name,
+                cluster_name=cluster.name_ref,
                 kubernetes_version=c.kubernetes_version,
                 name=name,
-                pinned_versions={str(name): version for name, version in c.addon_versions.items()},
+                pinned_versions=pinned,
                 configuration=addon_configuration.get(name),
                 depends_on=after,
             )
@@ -142,8 +140,6 @@ class ClusterStack(EnvironmentStack):
             self,
             "system-nodes",
             NodeGroupSettings(
-                cluster_name=env.cluster_name,
-                cluster=self.cluster.name,
                 name="system",
                 subnet_ids=network.private_subnet_ids,
                 instance_types=ng.instance_types,
@@ -153,36 +149,26 @@ class ClusterStack(EnvironmentStack):
                 disk_size_gib=ng.disk_size_gib,
                 max_pods=env.max_pods(),
             ),
-            partition=self.cluster.account.partition,
+            cluster=cluster,
             depends_on=networking,
         )
         for name in AFTER_NODES:
             addon(name, [self.system_nodes.node_group])
-        pinned = {str(name): version for name, version in c.addon_versions.items()}
         drivers = [EBS] + ([EFS] if storage.efs is not None else [])
         self.csi_drivers = [
             CsiDriver(
                 self,
                 driver[0],
                 driver=driver,
-                cluster_name=env.cluster_name,
-                cluster=self.cluster.name,
+                cluster=cluster,
                 kubernetes_version=c.kubernetes_version,
                 pinned_versions=pinned,
                 kms_key_arn=storage.data_key.arn if driver is EBS else None,
-                partition=self.cluster.account.partition,
                 depends_on=[self.system_nodes.node_group],
             )
             for driver in drivers
         ]
-        self.karpenter = KarpenterAws(
-            self,
-            "karpenter",
-            cluster_name=env.cluster_name,
-            cluster=self.cluster.name,
-            cluster_security_group_id=self.cluster.cluster_security_group_id,
-            account=self.cluster.account,
-        )
+        self.karpenter = KarpenterAws(self, "karpenter", cluster=cluster)
 
         outputs = {
             "cluster_name": self.cluster.name,

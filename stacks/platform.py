@@ -33,7 +33,7 @@ class PlatformStack(EnvironmentStack):
     ) -> None:
         super().__init__(scope, env, "platform")
         self.add_dependency(addons)  # the CRDs come with the addons stack's Helm releases
-        kubernetes_provider(self, cluster.endpoint())
+        kubernetes_provider(self, cluster.handle)
         k = env.karpenter
         add_manifests(
             self,
@@ -78,8 +78,7 @@ class PlatformStack(EnvironmentStack):
                     network_policy=team.network_policy,
                     principal_arn=team.principal_arn,
                 ),
-                cluster_name=cluster.cluster.name,
-                partition=cluster.cluster.account.partition,
+                cluster=cluster.handle,
             )
             for team in env.teams
         ]

@@ -123,22 +123,30 @@ def test_runner_with_a_codeconnections_connection_may_use_it() -> None:
     from cdktf import TerraformStack, Testing
     from cdktf_cdktf_provider_aws.provider import AwsProvider
 
+    from modules.base.cluster import ClusterHandle
     from modules.base.kms import AccountContext
     from modules.delivery.runner import CiRunner, CiRunnerSettings
 
     app = Testing.app()
     stack = TerraformStack(app, "runner")
     AwsProvider(stack, "aws", region="eu-west-1")
+    cluster = ClusterHandle(
+        name="t-platform",
+        name_ref="t-platform",
+        region="eu-west-1",
+        account=AccountContext(stack, "account"),
+        security_group_id="sg-1",
+        endpoint="https://example",
+        certificate_authority_data="Y2E=",
+    )
     settings = CiRunnerSettings(
-        cluster_name="t-platform",
         repository="acme/platform",
         vpc_id="vpc-1",
         subnet_ids=["subnet-1"],
         subnet_arns=["arn:aws:ec2:eu-west-1:123456789012:subnet/subnet-1"],
-        cluster_security_group_id="sg-1",
         connection_arn=CONNECTION,
     )
-    CiRunner(stack, "ci-runner", settings, AccountContext(stack, "account"))
+    CiRunner(stack, "ci-runner", settings, cluster=cluster)
     doc = json.loads(Testing.synth(stack))
     (project,) = doc["resource"]["aws_codebuild_project"].values()
     assert project["source"]["auth"] == {"type": "CODECONNECTIONS", "resource": CONNECTION}

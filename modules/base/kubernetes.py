@@ -3,29 +3,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from cdktf import Fn
 from cdktf_cdktf_provider_helm.provider import HelmProvider, HelmProviderKubernetes, HelmProviderKubernetesExec
 from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider, KubernetesProviderExec
 from constructs import Construct
 
+from modules.base.cluster import ClusterHandle
+
 EXEC_API_VERSION = "client.authentication.k8s.io/v1beta1"
 
 
-@dataclass(frozen=True)
-class ClusterEndpoint:
-    name: str  # literal cluster name (the token command needs it before the cluster is read)
-    region: str
-    endpoint: str
-    certificate_authority_data: str  # base64, as EKS returns it
-
-    @property
-    def token_args(self) -> list[str]:
-        return ["eks", "get-token", "--cluster-name", self.name, "--region", self.region, "--output", "json"]
-
-
-def kubernetes_provider(scope: Construct, cluster: ClusterEndpoint) -> KubernetesProvider:
+def kubernetes_provider(scope: Construct, cluster: ClusterHandle) -> KubernetesProvider:
     return KubernetesProvider(
         scope,
         "kubernetes",
@@ -35,7 +23,7 @@ def kubernetes_provider(scope: Construct, cluster: ClusterEndpoint) -> Kubernete
     )
 
 
-def helm_provider(scope: Construct, cluster: ClusterEndpoint) -> HelmProvider:
+def helm_provider(scope: Construct, cluster: ClusterHandle) -> HelmProvider:
     return HelmProvider(
         scope,
         "helm",

@@ -13,6 +13,7 @@ from cdktf_cdktf_provider_aws.eks_addon import EksAddon, EksAddonPodIdentityAsso
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
+from modules.base.cluster import ClusterHandle
 from modules.base.iam import Condition, Statement, pod_identity_role, policy_document
 from modules.cluster.addons import addon_version
 from modules.conventions import EBS_CSI_PROVISIONER, EFS_CSI_PROVISIONER
@@ -45,18 +46,20 @@ class CsiDriver(Construct):
         id_: str,
         *,
         driver: tuple[str, str, str, str],
-        cluster_name: str,
-        cluster: str,
+        cluster: ClusterHandle,
         kubernetes_version: str,
         pinned_versions: Mapping[str, str],
         kms_key_arn: str | None,
-        partition: str,
         depends_on: Sequence[ITerraformDependable],
     ) -> None:
         super().__init__(scope, id_)
         addon_name, service_account, managed_policy, _ = driver
         role = pod_identity_role(
-            self, "role", name=f"{cluster_name}-{addon_name}", partition=partition, managed_policies=[managed_policy]
+            self,
+            "role",
+            name=f"{cluster.name}-{addon_name}",
+            partition=cluster.partition,
+            managed_policies=[managed_policy],
         )
         if kms_key_arn is not None:
             IamRolePolicy(
@@ -68,7 +71,7 @@ class CsiDriver(Construct):
         self.addon = EksAddon(
             self,
             "addon",
-            cluster_name=cluster,
+            cluster_name=cluster.name_ref,
             addon_name=addon_name,
             addon_version=addon_version(self, addon_name, kubernetes_version, pinned_versions),
             pod_identity_association=[

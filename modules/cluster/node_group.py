@@ -29,6 +29,7 @@ from cdktf_cdktf_provider_aws.launch_template import (
 )
 from constructs import Construct
 
+from modules.base.cluster import ClusterHandle
 from modules.base.iam import ServiceRole, service_role
 from modules.cluster.vpc_cni import node_config_user_data
 from modules.conventions import CRITICAL_ADDONS_TAINT, NODE_POLICIES, SYSTEM_NODE_LABEL
@@ -42,8 +43,6 @@ def ami_type(instance_types: Sequence[str]) -> str:
 
 @dataclass(frozen=True)
 class NodeGroupSettings:
-    cluster_name: str  # literal, for names
-    cluster: str  # the cluster resource's name attribute, so the group waits for the cluster
     name: str
     subnet_ids: Sequence[str]
     instance_types: Sequence[str]
@@ -67,17 +66,17 @@ class SystemNodeGroup(Construct):
         id_: str,
         settings: NodeGroupSettings,
         *,
-        partition: str,
+        cluster: ClusterHandle,
         depends_on: Sequence[ITerraformDependable],
     ) -> None:
         super().__init__(scope, id_)
         s = settings
-        role = node_role(self, "node-role", name=f"{s.cluster_name}-{s.name}-node", partition=partition)
+        role = node_role(self, "node-role", name=f"{cluster.name}-{s.name}-node", partition=cluster.partition)
         self.role = role.role
         template = LaunchTemplate(
             self,
             "launch-template",
-            name_prefix=f"{s.cluster_name}-{s.name}-",
+            name_prefix=f"{cluster.name}-{s.name}-",
             user_data=base64.b64encode(node_config_user_data(s.max_pods).encode()).decode() if s.max_pods else None,
             update_default_version=True,
             metadata_options=LaunchTemplateMetadataOptions(
@@ -98,7 +97,7 @@ class SystemNodeGroup(Construct):
         self.node_group = EksNodeGroup(
             self,
             "node-group",
-            cluster_name=s.cluster,
+            cluster_name=cluster.name_ref,
             node_group_name_prefix=f"{s.name}-",
             node_role_arn=self.role.arn,
             subnet_ids=list(s.subnet_ids),

@@ -42,8 +42,9 @@ from cdktf_cdktf_provider_aws.vpc_security_group_egress_rule import VpcSecurityG
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 from constructs import Construct
 
+from modules.base.cluster import ClusterHandle
 from modules.base.iam import Condition, Statement, policy_document, service_role
-from modules.base.kms import AccountContext, EncryptionKey, logs_service_statement
+from modules.base.kms import EncryptionKey, logs_service_statement
 from modules.base.log_groups import encrypted_log_group
 
 HTTPS = 443
@@ -66,12 +67,10 @@ def runs_on_label(project: str) -> str:
 
 @dataclass(frozen=True)
 class CiRunnerSettings:
-    cluster_name: str
     repository: str  # owner/name
     vpc_id: str
     subnet_ids: Sequence[str]  # private subnets: egress through NAT, no public IP
     subnet_arns: Sequence[str]
-    cluster_security_group_id: str
     log_retention_days: int = 30
     protect: bool = False
     # A CodeConnections (GitHub App) connection to authenticate with; None: the
@@ -80,14 +79,15 @@ class CiRunnerSettings:
 
 
 class CiRunner(Construct):
-    def __init__(self, scope: Construct, id_: str, s: CiRunnerSettings, account: AccountContext) -> None:
+    def __init__(self, scope: Construct, id_: str, s: CiRunnerSettings, *, cluster: ClusterHandle) -> None:
         super().__init__(scope, id_)
-        self.project_name = name = runner_project_name(s.cluster_name)
+        account = cluster.account
+        self.project_name = name = runner_project_name(cluster.name)
         self.security_group = SecurityGroup(
             self,
             "security-group",
             name_prefix=f"{name}-",
-            description=f"CodeBuild GitHub Actions runners of {s.cluster_name}: HTTPS out, nothing in",
+            description=f"CodeBuild GitHub Actions runners of {cluster.name}: HTTPS out, nothing in",
             vpc_id=s.vpc_id,
             tags={"Name": name},
         )
@@ -104,7 +104,7 @@ class CiRunner(Construct):
         self.api_access = VpcSecurityGroupIngressRule(
             self,
             "cluster-api-from-runner",
-            security_group_id=s.cluster_security_group_id,
+            security_group_id=cluster.security_group_id,
             description=f"Kubernetes API from the CI runners ({name})",
             ip_protocol="tcp",
             from_port=HTTPS,
@@ -200,7 +200,7 @@ class CiRunner(Construct):
             self,
             "project",
             name=name,
-            description=f"GitHub Actions runners for {s.repository} inside the VPC of {s.cluster_name}",
+            description=f"GitHub Actions runners for {s.repository} inside the VPC of {cluster.name}",
             service_role=role.arn,
             encryption_key=key.arn,
             build_timeout=RUNNER_TIMEOUT_MINUTES,

@@ -22,6 +22,7 @@ from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from constructs import Construct
 
+from modules.base.cluster import ClusterHandle
 from modules.base.iam import (
     ServiceAccount,
     Statement,
@@ -30,7 +31,6 @@ from modules.base.iam import (
     policy_document,
     service_role,
 )
-from modules.base.kms import AccountContext
 from modules.conventions import KARPENTER_DISCOVERY_TAG, NODE_POLICIES
 from modules.karpenter.policies import PolicyContext, controller_policies
 
@@ -53,38 +53,35 @@ class KarpenterAws(Construct):
         scope: Construct,
         id_: str,
         *,
-        cluster_name: str,
-        cluster: str,
-        cluster_security_group_id: str,
-        account: AccountContext,
+        cluster: ClusterHandle,
     ) -> None:
-        """`cluster_name` is the literal name (names, policy conditions); `cluster` is
-        the cluster resource's name attribute, so that what needs the cluster waits for it."""
         super().__init__(scope, id_)
         # EC2NodeClasses select security groups by this tag: the cluster security
         # group EKS creates is the one nodes need.
         Ec2Tag(
             self,
             "cluster-sg-discovery",
-            resource_id=cluster_security_group_id,
+            resource_id=cluster.security_group_id,
             key=KARPENTER_DISCOVERY_TAG,
-            value=cluster_name,
+            value=cluster.name,
         )
         self.node_role = service_role(
             self,
             "node-role",
-            name=f"KarpenterNodeRole-{cluster_name}",
+            name=f"KarpenterNodeRole-{cluster.name}",
             service="ec2.amazonaws.com",
-            partition=account.partition,
+            partition=cluster.account.partition,
             managed_policies=NODE_POLICIES,
         ).role
         # Nodes Karpenter launches join the cluster through this access entry.
-        EksAccessEntry(self, "node-access", cluster_name=cluster, principal_arn=self.node_role.arn, type="EC2_LINUX")
+        EksAccessEntry(
+            self, "node-access", cluster_name=cluster.name_ref, principal_arn=self.node_role.arn, type="EC2_LINUX"
+        )
 
         self.queue = SqsQueue(
             self,
             "interruption-queue",
-            name=cluster_name,
+            name=cluster.name,
             message_retention_seconds=300,
             sqs_managed_sse_enabled=True,
         )
@@ -106,7 +103,7 @@ class KarpenterAws(Construct):
             rule = CloudwatchEventRule(
                 self,
                 f"rule-{rule_id}",
-                name=f"{cluster_name}-karpenter-{rule_id}",
+                name=f"{cluster.name}-karpenter-{rule_id}",
                 description=f"Karpenter interruption handling: {detail_type}",
                 event_pattern=json.dumps({"source": [source], "detail-type": [detail_type]}),
             )
@@ -121,22 +118,22 @@ class KarpenterAws(Construct):
         self.controller_role = pod_identity_role(
             self,
             "controller-role",
-            name=f"KarpenterController-{cluster_name}",
-            partition=account.partition,
-            bind_to=ServiceAccount(cluster, NAMESPACE, SERVICE_ACCOUNT),
+            name=f"KarpenterController-{cluster.name}",
+            partition=cluster.account.partition,
+            bind_to=ServiceAccount(cluster.name_ref, NAMESPACE, SERVICE_ACCOUNT),
         )
         context = PolicyContext(
-            partition=account.partition,
-            region=account.region,
-            account_id=account.account_id,
-            cluster_name=cluster_name,
+            partition=cluster.account.partition,
+            region=cluster.account.region,
+            account_id=cluster.account.account_id,
+            cluster_name=cluster.name,
             node_role_arn=self.node_role.arn,
             queue_arn=self.queue.arn,
         )
         for policy_name, statements in controller_policies(context).items():
             document = policy_document(self, f"{policy_name}-document", statements)
             policy = IamPolicy(
-                self, policy_name, name=f"KarpenterController{policy_name}-{cluster_name}", policy=document.json
+                self, policy_name, name=f"KarpenterController{policy_name}-{cluster.name}", policy=document.json
             )
             IamRolePolicyAttachment(
                 self, f"{policy_name}-attachment", role=self.controller_role.name, policy_arn=policy.arn

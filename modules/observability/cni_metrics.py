@@ -23,6 +23,7 @@ from cdktf_cdktf_provider_helm.release import Release
 from constructs import Construct
 
 from modules.base.charts import CNI_METRICS_HELPER, helm_release
+from modules.base.cluster import ClusterHandle
 from modules.base.iam import Condition, ServiceAccount, Statement, pod_identity_role, policy_document
 from modules.conventions import CRITICAL_ADDONS_TAINT, SYSTEM_NODE_LABEL
 
@@ -50,21 +51,19 @@ def cni_metrics_helper_release(scope: Construct, cluster_name: str, region: str)
 
 @dataclass(frozen=True)
 class CniAlarmSettings:
-    cluster_name: str
-    region: str
     topic_arn: str
     utilisation_percent: int
     period_seconds: int
     evaluation_periods: int
 
 
-def _metric(query_id: str, name: str, s: CniAlarmSettings) -> CloudwatchMetricAlarmMetricQuery:
+def _metric(query_id: str, name: str, s: CniAlarmSettings, cluster_name: str) -> CloudwatchMetricAlarmMetricQuery:
     return CloudwatchMetricAlarmMetricQuery(
         id=query_id,
         metric=CloudwatchMetricAlarmMetricQueryMetric(
             namespace=METRICS_NAMESPACE,
             metric_name=name,
-            dimensions={"CLUSTER_ID": s.cluster_name},
+            dimensions={"CLUSTER_ID": cluster_name},
             period=s.period_seconds,
             stat="Maximum",
         ),
@@ -73,12 +72,12 @@ def _metric(query_id: str, name: str, s: CniAlarmSettings) -> CloudwatchMetricAl
 
 
 def _ratio_alarm(
-    scope: Construct, id_: str, s: CniAlarmSettings, used: str, total: str, description: str
+    scope: Construct, id_: str, s: CniAlarmSettings, cluster_name: str, used: str, total: str, description: str
 ) -> CloudwatchMetricAlarm:
     return CloudwatchMetricAlarm(
         scope,
         id_,
-        alarm_name=f"{s.cluster_name}-{id_}",
+        alarm_name=f"{cluster_name}-{id_}",
         alarm_description=description,
         comparison_operator="GreaterThanThreshold",
         threshold=s.utilisation_percent,
@@ -87,8 +86,8 @@ def _ratio_alarm(
         alarm_actions=[s.topic_arn],
         ok_actions=[s.topic_arn],
         metric_query=[
-            _metric("used", used, s),
-            _metric("total", total, s),
+            _metric("used", used, s, cluster_name),
+            _metric("total", total, s, cluster_name),
             CloudwatchMetricAlarmMetricQuery(
                 id="utilisation", expression="100 * used / total", label=f"{used} / {total} (%)", return_data=True
             ),
@@ -97,14 +96,14 @@ def _ratio_alarm(
 
 
 class CniMetricsHelperAws(Construct):
-    def __init__(self, scope: Construct, id_: str, s: CniAlarmSettings, *, cluster: str, partition: str) -> None:
+    def __init__(self, scope: Construct, id_: str, s: CniAlarmSettings, *, cluster: ClusterHandle) -> None:
         super().__init__(scope, id_)
         role = pod_identity_role(
             self,
             "role",
-            name=f"{s.cluster_name}-cni-metrics-helper",
-            partition=partition,
-            bind_to=ServiceAccount(cluster, NAMESPACE, SERVICE_ACCOUNT),
+            name=f"{cluster.name}-cni-metrics-helper",
+            partition=cluster.partition,
+            bind_to=ServiceAccount(cluster.name_ref, NAMESPACE, SERVICE_ACCOUNT),
         )
         put_metrics = policy_document(
             self,
@@ -124,6 +123,7 @@ class CniMetricsHelperAws(Construct):
                 self,
                 "ip-utilisation",
                 s,
+                cluster.name,
                 "assignIPAddresses",
                 "totalIPAddresses",
                 f"Pods hold more than {s.utilisation_percent}% of the IPs the CNI has allocated: nodes or subnets are running out",
@@ -132,6 +132,7 @@ class CniMetricsHelperAws(Construct):
                 self,
                 "eni-exhaustion",
                 s,
+                cluster.name,
                 "eniAllocated",
                 "eniMaxAvailable",
                 f"More than {s.utilisation_percent}% of the ENIs nodes can attach are in use: IP capacity is nearly exhausted",
@@ -139,11 +140,11 @@ class CniMetricsHelperAws(Construct):
             CloudwatchMetricAlarm(
                 self,
                 "ipamd-errors",
-                alarm_name=f"{s.cluster_name}-ipamd-errors",
+                alarm_name=f"{cluster.name}-ipamd-errors",
                 alarm_description="The CNI's IP address manager reports errors (failed allocations, EC2 API errors)",
                 namespace=METRICS_NAMESPACE,
                 metric_name="ipamdErr",
-                dimensions={"CLUSTER_ID": s.cluster_name},
+                dimensions={"CLUSTER_ID": cluster.name},
                 statistic="Maximum",
                 period=s.period_seconds,
                 evaluation_periods=s.evaluation_periods,

@@ -24,8 +24,9 @@ from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 from constructs import Construct
 
+from modules.base.cluster import ClusterHandle
 from modules.base.iam import Condition, Statement, deny_insecure_transport, policy_document
-from modules.base.kms import AccountContext, EncryptionKey
+from modules.base.kms import EncryptionKey
 from planning.control_plane_filters import FILTERS, ControlPlaneFilter
 
 NAMESPACE_PREFIX = "EKS/ControlPlane"
@@ -33,8 +34,6 @@ NAMESPACE_PREFIX = "EKS/ControlPlane"
 
 @dataclass(frozen=True)
 class ObservabilitySettings:
-    cluster_name: str
-    region: str
     log_group_name: str
     log_types: Sequence[str]
     thresholds: Mapping[str, int]
@@ -55,15 +54,15 @@ def metric_namespace(cluster_name: str) -> str:
 
 
 class ControlPlaneObservability(Construct):
-    def __init__(self, scope: Construct, id_: str, settings: ObservabilitySettings, account: AccountContext) -> None:
+    def __init__(self, scope: Construct, id_: str, settings: ObservabilitySettings, *, cluster: ClusterHandle) -> None:
         super().__init__(scope, id_)
-        s = settings
+        s, account = settings, cluster.account
         key = EncryptionKey(
             self,
             "alarms-kms",
             account=account,
-            alias=f"{s.cluster_name}-alarms",
-            description=f"Alarm notifications of {s.cluster_name}",
+            alias=f"{cluster.name}-alarms",
+            description=f"Alarm notifications of {cluster.name}",
             service_statements=[
                 Statement(
                     sid="CloudWatchAlarmsPublish",
@@ -74,7 +73,7 @@ class ControlPlaneObservability(Construct):
             ],
             prevent_destroy=s.protect,
         )
-        self.topic = SnsTopic(self, "alarms", name=f"{s.cluster_name}-alarms", kms_master_key_id=key.arn)
+        self.topic = SnsTopic(self, "alarms", name=f"{cluster.name}-alarms", kms_master_key_id=key.arn)
         topic_policy = policy_document(
             self,
             "alarms-policy",
@@ -95,13 +94,13 @@ class ControlPlaneObservability(Construct):
                 self, "alarms-email", topic_arn=self.topic.arn, protocol="email", endpoint=s.alarm_email
             )
 
-        namespace = metric_namespace(s.cluster_name)
+        namespace = metric_namespace(cluster.name)
         self.alarms: dict[str, CloudwatchMetricAlarm] = {}
         for f in active_filters(s.log_types):
             metric_filter = CloudwatchLogMetricFilter(
                 self,
                 f"filter-{f.name}",
-                name=f"{s.cluster_name}-{f.name}",
+                name=f"{cluster.name}-{f.name}",
                 log_group_name=s.log_group_name,
                 pattern=f.pattern,
                 metric_transformation=CloudwatchLogMetricFilterMetricTransformation(
@@ -111,8 +110,8 @@ class ControlPlaneObservability(Construct):
             self.alarms[f.name] = CloudwatchMetricAlarm(
                 self,
                 f"alarm-{f.name}",
-                alarm_name=f"{s.cluster_name}-{f.name}",
-                alarm_description=f"{f.catches}. Investigate with the saved query {s.cluster_name}/{f.name}.",
+                alarm_name=f"{cluster.name}-{f.name}",
+                alarm_description=f"{f.catches}. Investigate with the saved query {cluster.name}/{f.name}.",
                 namespace=namespace,
                 metric_name=f.name,
                 statistic="Sum",
@@ -128,7 +127,7 @@ class ControlPlaneObservability(Construct):
             CloudwatchQueryDefinition(
                 self,
                 f"query-{f.name}",
-                name=f"{s.cluster_name}/{f.name}",
+                name=f"{cluster.name}/{f.name}",
                 log_group_names=[s.log_group_name],
                 query_string=f.query,
             )
@@ -136,13 +135,13 @@ class ControlPlaneObservability(Construct):
         self.dashboard = CloudwatchDashboard(
             self,
             "dashboard",
-            dashboard_name=f"{s.cluster_name}-control-plane",
-            dashboard_body=json.dumps({"widgets": self._widgets(s, namespace)}, sort_keys=True),
+            dashboard_name=f"{cluster.name}-control-plane",
+            dashboard_body=json.dumps({"widgets": self._widgets(s, namespace, cluster.region)}, sort_keys=True),
         )
         self.topic_arn = self.topic.arn
         self.dashboard_name = self.dashboard.dashboard_name
 
-    def _widgets(self, s: ObservabilitySettings, namespace: str) -> list[Mapping[str, Any]]:
+    def _widgets(self, s: ObservabilitySettings, namespace: str, region: str) -> list[Mapping[str, Any]]:
         widgets: list[Mapping[str, Any]] = [
             {
                 "type": "alarm",
@@ -163,7 +162,7 @@ class ControlPlaneObservability(Construct):
                     "height": 6,
                     "properties": {
                         "title": name,
-                        "region": s.region,
+                        "region": region,
                         "stat": "Sum",
                         "period": s.period_seconds,
                         "metrics": [[namespace, name]],

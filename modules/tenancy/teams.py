@@ -13,6 +13,7 @@ from cdktf_cdktf_provider_aws.eks_access_policy_association import (
 )
 from constructs import Construct
 
+from modules.base.cluster import ClusterHandle
 from modules.base.manifests import add_manifests
 from modules.conventions import NAMESPACE_EDIT_POLICY, NAMESPACE_NAME_LABEL, TEAM_LABEL, access_policy_arn
 
@@ -120,16 +121,16 @@ def team_manifests(t: TeamSettings) -> list[dict[str, Any]]:
 
 
 class TeamNamespace(Construct):
-    def __init__(self, scope: Construct, id_: str, team: TeamSettings, *, cluster_name: str, partition: str) -> None:
+    def __init__(self, scope: Construct, id_: str, team: TeamSettings, *, cluster: ClusterHandle) -> None:
         super().__init__(scope, id_)
         self.namespace, *_ = add_manifests(self, team_manifests(team))
         if team.principal_arn:
-            entry = EksAccessEntry(self, "access", cluster_name=cluster_name, principal_arn=team.principal_arn)
+            entry = EksAccessEntry(self, "access", cluster_name=cluster.name_ref, principal_arn=team.principal_arn)
             EksAccessPolicyAssociation(
                 self,
                 "access-policy",
-                cluster_name=cluster_name,
+                cluster_name=cluster.name_ref,
                 principal_arn=entry.principal_arn,
-                policy_arn=access_policy_arn(partition, NAMESPACE_EDIT_POLICY),
+                policy_arn=access_policy_arn(cluster.partition, NAMESPACE_EDIT_POLICY),
                 access_scope=EksAccessPolicyAssociationAccessScope(type="namespace", namespaces=[team.name]),
             )
