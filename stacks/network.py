@@ -23,7 +23,7 @@ class NetworkStack(EnvironmentStack):
                 single_nat_gateway=env.network.nat.value == "single",
                 flow_log_retention_days=env.network.flow_logs.retention_days,
                 flow_log_traffic_type=env.network.flow_logs.traffic_type,
-                prevent_destroy=env.deletion_protection,
+                protect=env.deletion_protection,
             ),
         )
         # For people (`cdktf output`); later stacks use cross-stack references instead.

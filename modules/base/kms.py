@@ -44,7 +44,7 @@ class EncryptionKey(Construct):
         description: str,
         service_statements: Sequence[Statement] = (),
         deletion_window_days: int = 30,
-        prevent_destroy: bool = False,
+        protect: bool = False,
     ) -> None:
         super().__init__(scope, id_)
         policy = policy_document(
@@ -66,7 +66,7 @@ class EncryptionKey(Construct):
             enable_key_rotation=True,
             deletion_window_in_days=deletion_window_days,
             policy=policy.json,
-            lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if prevent_destroy else None,
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if protect else None,
         )
         KmsAlias(self, "alias", name=f"alias/{alias}", target_key_id=self.key.key_id)
         self.arn = self.key.arn

@@ -14,7 +14,7 @@ def encrypted_log_group(
     name: str,
     retention_days: int,
     kms_key_arn: str,
-    prevent_destroy: bool = False,
+    protect: bool = False,
 ) -> CloudwatchLogGroup:
     return CloudwatchLogGroup(
         scope,
@@ -22,5 +22,5 @@ def encrypted_log_group(
         name=name,
         retention_in_days=retention_days,
         kms_key_id=kms_key_arn,
-        lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if prevent_destroy else None,
+        lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if protect else None,
     )

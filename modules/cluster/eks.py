@@ -83,7 +83,7 @@ class Cluster(Construct):
                     principals=[("AWS", [self.role.arn])],
                 )
             ],
-            prevent_destroy=s.protect,
+            protect=s.protect,
         )
         self.logs_key = EncryptionKey(
             self,
@@ -92,7 +92,7 @@ class Cluster(Construct):
             alias=f"{s.name}-eks-logs",
             description=f"Control-plane logs of {s.name}",
             service_statements=[logs_service_statement(account)],
-            prevent_destroy=s.protect,
+            protect=s.protect,
         )
         self.log_group = encrypted_log_group(
             self,
@@ -100,7 +100,7 @@ class Cluster(Construct):
             name=f"/aws/eks/{s.name}/cluster",
             retention_days=s.log_retention_days,
             kms_key_arn=self.logs_key.arn,
-            prevent_destroy=s.protect,
+            protect=s.protect,
         )
         if s.adopt_existing_log_group:
             # EKS can recreate this group while a deleted cluster's last logs flush;

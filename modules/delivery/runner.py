@@ -118,7 +118,7 @@ class CiRunner(Construct):
             alias=name,
             description=f"Build logs and artifacts of {name}",
             service_statements=[logs_service_statement(account)],
-            prevent_destroy=s.protect,
+            protect=s.protect,
         )
         log_group = encrypted_log_group(
             self,
@@ -126,7 +126,7 @@ class CiRunner(Construct):
             name=f"/aws/codebuild/{name}",
             retention_days=s.log_retention_days,
             kms_key_arn=key.arn,
-            prevent_destroy=s.protect,
+            protect=s.protect,
         )
         role = service_role(
             self,

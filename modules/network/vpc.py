@@ -45,7 +45,7 @@ class NetworkSettings:
     single_nat_gateway: bool
     flow_log_retention_days: int
     flow_log_traffic_type: str = "ALL"
-    prevent_destroy: bool = False
+    protect: bool = False
 
 
 class Network(Construct):
@@ -155,7 +155,7 @@ class Network(Construct):
             alias=f"{s.name}-vpc-flow-logs",
             description=f"VPC flow logs of {s.name}",
             service_statements=[logs_service_statement(account)],
-            prevent_destroy=s.prevent_destroy,
+            protect=s.protect,
         )
         log_group = encrypted_log_group(
             self,

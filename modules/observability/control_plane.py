@@ -71,7 +71,7 @@ class ControlPlaneObservability(Construct):
                     conditions=[Condition("StringEquals", "aws:SourceAccount", [account.account_id])],
                 )
             ],
-            prevent_destroy=s.protect,
+            protect=s.protect,
         )
         self.topic = SnsTopic(self, "alarms", name=f"{cluster.name}-alarms", kms_master_key_id=key.arn)
         topic_policy = policy_document(

@@ -50,7 +50,7 @@ class StateBucket(Construct):
         *,
         bucket_name: str,
         noncurrent_days: int = 90,
-        prevent_destroy: bool = True,
+        protect: bool = True,
     ) -> None:
         super().__init__(scope, id_)
         self.account = account = AccountContext(self, "account")
@@ -60,14 +60,14 @@ class StateBucket(Construct):
             account=account,
             alias=state_key_alias(bucket_name),
             description=f"Terraform state in s3://{bucket_name}",
-            prevent_destroy=prevent_destroy,
+            protect=protect,
         )
         # Losing the state bucket orphans every stack: refuse to destroy it.
         self.bucket = S3Bucket(
             self,
             "bucket",
             bucket=bucket_name,
-            lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if prevent_destroy else None,
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if protect else None,
         )
         S3BucketVersioningA(
             self,

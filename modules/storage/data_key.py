@@ -16,5 +16,5 @@ def data_key(scope: Construct, *, name: str, account: AccountContext, protect: b
         account=account,
         alias=f"{name}-data",
         description=f"Persistent data (EBS volumes, EFS) of {name}",
-        prevent_destroy=protect,
+        protect=protect,
     )
