@@ -9,7 +9,7 @@ from constructs import Construct
 from envs import Environment
 from envs.application import Probe
 from modules.base.kubernetes import kubernetes_provider
-from modules.tenancy.workload import ProbeSpec, Resources, Workload, WorkloadSpec
+from modules.tenancy.workload import ProbeSpec, Resources, Workload, WorkloadSettings
 from stacks.base import EnvironmentStack
 from stacks.cluster import ClusterStack
 from stacks.platform import PlatformStack
@@ -34,7 +34,7 @@ class AppsStack(EnvironmentStack):
             Workload(
                 self,
                 w.name,
-                WorkloadSpec(
+                WorkloadSettings(
                     name=w.name,
                     namespace=w.team,
                     image=w.image,

@@ -16,7 +16,7 @@ from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider
 from modules.best_practices import add_best_practices
 from modules.tenancy.overprovisioning import overprovisioning_manifests
 from modules.tenancy.teams import TeamSettings, team_manifests
-from modules.tenancy.workload import ProbeSpec, Resources, Workload, WorkloadSpec, workload_manifests
+from modules.tenancy.workload import ProbeSpec, Resources, Workload, WorkloadSettings, workload_manifests
 from tests.conftest import ENV_NAMES, Synth
 
 
@@ -30,7 +30,7 @@ def by_name(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 PROBE = ProbeSpec(port=8080, path="/healthz")
-SPEC = WorkloadSpec(
+SPEC = WorkloadSettings(
     name="api",
     namespace="web",
     image="example/api:1.2.3",
@@ -71,7 +71,7 @@ def test_a_workload_without_a_startup_probe_fails_synth_naming_it(tmp_path: Path
 
 def test_the_workload_construct_cannot_be_built_without_probes_or_resources() -> None:
     with pytest.raises(TypeError, match="startup"):
-        WorkloadSpec(  # type: ignore[call-arg]
+        WorkloadSettings(  # type: ignore[call-arg]
             name="api",
             namespace="web",
             image="a:1",
@@ -82,7 +82,7 @@ def test_the_workload_construct_cannot_be_built_without_probes_or_resources() ->
             limits=Resources("1", "1Gi"),
         )
     with pytest.raises(TypeError, match="requests"):
-        WorkloadSpec(  # type: ignore[call-arg]
+        WorkloadSettings(  # type: ignore[call-arg]
             name="api",
             namespace="web",
             image="a:1",

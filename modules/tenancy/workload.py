@@ -55,7 +55,7 @@ class Resources:
 
 
 @dataclass(frozen=True, kw_only=True)
-class WorkloadSpec:
+class WorkloadSettings:
     name: str
     namespace: str
     image: str
@@ -75,7 +75,7 @@ class WorkloadSpec:
     allow_from_namespaces: Sequence[str] = ()
 
 
-def workload_manifests(w: WorkloadSpec) -> list[dict[str, Any]]:
+def workload_manifests(w: WorkloadSettings) -> list[dict[str, Any]]:
     labels = {"app.kubernetes.io/name": w.name}
     meta = {"name": w.name, "namespace": w.namespace, "labels": labels}
     container = {
@@ -175,6 +175,6 @@ def workload_manifests(w: WorkloadSpec) -> list[dict[str, Any]]:
 
 
 class Workload(Construct):
-    def __init__(self, scope: Construct, id_: str, spec: WorkloadSpec) -> None:
+    def __init__(self, scope: Construct, id_: str, spec: WorkloadSettings) -> None:
         super().__init__(scope, id_)
         self.manifests = add_manifests(self, workload_manifests(spec))
