@@ -69,7 +69,7 @@ synth: setup
 	$(PY) -m tools.ip_plan
 	$(PY) -m tools.first_deploy cdktf.out
 
-# VALIDATE_ARGS: e.g. --real-providers --require-all in CI (see tools/validate.py).
+# VALIDATE_ARGS: e.g. --real-providers --require-all in CI (see tools/validate/).
 VALIDATE_ARGS ?=
 validate: setup
 	$(PY) main.py

@@ -9,14 +9,14 @@ from constructs import Construct
 from envs import Environment
 from envs.delivery import OidcProvider
 from modules.delivery.identity import CiIdentity, CiIdentitySettings
-from modules.state.bucket import StateBucket
+from modules.state.bucket import StateBucket, StateBucketSettings
 from stacks.base import EnvironmentStack
 
 
 class BootstrapStack(EnvironmentStack):
     def __init__(self, scope: Construct, env: Environment) -> None:
         super().__init__(scope, env, "bootstrap", remote_state=False)
-        self.state_bucket = StateBucket(self, "state", bucket_name=env.state.bucket)
+        self.state_bucket = StateBucket(self, "state", StateBucketSettings(bucket_name=env.state.bucket))
         TerraformOutput(self, "state_kms_key_arn", value=self.state_bucket.key.arn)
         if env.ci is None:
             return
@@ -31,7 +31,7 @@ class BootstrapStack(EnvironmentStack):
                 state_bucket_arn=self.state_bucket.bucket.arn,
                 state_key_arn=self.state_bucket.key.arn,
             ),
-            self.state_bucket.account,
+            account=self.state_bucket.account,
         )
         # The values the GitHub variables take (docs/operations.md).
         TerraformOutput(self, "plan_role_arn", value=ci.plan_role.arn)

@@ -12,7 +12,7 @@ from envs import Environment
 from envs.delivery import KubernetesJobs
 from modules.base.cluster import ClusterHandle
 from modules.cluster.addons import AFTER_NODES, BEFORE_NODES, eks_addon
-from modules.cluster.csi_drivers import EBS, EFS, CsiDriver
+from modules.cluster.csi_drivers import EBS, EFS, CsiDriver, CsiDriverSettings
 from modules.cluster.eks import Cluster, ClusterSettings
 from modules.cluster.node_group import NodeGroupSettings, SystemNodeGroup
 from modules.cluster.vpc_cni import PodSubnet, vpc_cni_configuration
@@ -159,11 +159,13 @@ class ClusterStack(EnvironmentStack):
             CsiDriver(
                 self,
                 driver[0],
-                driver=driver,
+                CsiDriverSettings(
+                    driver=driver,
+                    kubernetes_version=c.kubernetes_version,
+                    pinned_versions=pinned,
+                    kms_key_arn=storage.data_key.arn if driver is EBS else None,
+                ),
                 cluster=cluster,
-                kubernetes_version=c.kubernetes_version,
-                pinned_versions=pinned,
-                kms_key_arn=storage.data_key.arn if driver is EBS else None,
                 depends_on=[self.system_nodes.node_group],
             )
             for driver in drivers

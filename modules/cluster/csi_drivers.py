@@ -7,6 +7,7 @@ the file system's key itself). Their StorageClasses: modules/storage/classes.py.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_aws.eks_addon import EksAddon, EksAddonPodIdentityAssociation
@@ -39,21 +40,33 @@ def kms_use_statements(key_arn: str) -> list[Statement]:
     ]
 
 
+@dataclass(frozen=True)
+class CsiDriverSettings:
+    """Configuration of a CsiDriver."""
+
+    driver: tuple[str, str, str, str]
+    """Which driver: `EBS` or `EFS` (add-on name, service account, AWS managed policy, provisioner)."""
+    kubernetes_version: str
+    """The cluster's Kubernetes version, to pick the add-on version for."""
+    pinned_versions: Mapping[str, str]
+    """Add-on versions pinned in config, by add-on name; one not named gets EKS's default for `kubernetes_version`."""
+    kms_key_arn: str | None
+    """A key the driver's role may use for the volumes it creates (the data key, for EBS); None: no key."""
+
+
 class CsiDriver(Construct):
     def __init__(
         self,
         scope: Construct,
         id_: str,
+        settings: CsiDriverSettings,
         *,
-        driver: tuple[str, str, str, str],
         cluster: ClusterHandle,
-        kubernetes_version: str,
-        pinned_versions: Mapping[str, str],
-        kms_key_arn: str | None,
         depends_on: Sequence[ITerraformDependable],
     ) -> None:
         super().__init__(scope, id_)
-        addon_name, service_account, managed_policy, _ = driver
+        s = settings
+        addon_name, service_account, managed_policy, _ = s.driver
         role = pod_identity_role(
             self,
             "role",
@@ -61,19 +74,19 @@ class CsiDriver(Construct):
             partition=cluster.partition,
             managed_policies=[managed_policy],
         )
-        if kms_key_arn is not None:
+        if s.kms_key_arn is not None:
             IamRolePolicy(
                 self,
                 "kms",
                 role=role.id,
-                policy=policy_document(self, "kms-document", kms_use_statements(kms_key_arn)).json,
+                policy=policy_document(self, "kms-document", kms_use_statements(s.kms_key_arn)).json,
             )
         self.addon = EksAddon(
             self,
             "addon",
             cluster_name=cluster.name_ref,
             addon_name=addon_name,
-            addon_version=addon_version(self, addon_name, kubernetes_version, pinned_versions),
+            addon_version=addon_version(self, addon_name, s.kubernetes_version, s.pinned_versions),
             pod_identity_association=[
                 EksAddonPodIdentityAssociation(role_arn=role.arn, service_account=service_account)
             ],

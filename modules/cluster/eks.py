@@ -38,19 +38,34 @@ from modules.conventions import CLUSTER_ADMIN_POLICY, CLUSTER_VIEWER_POLICY, acc
 
 @dataclass(frozen=True)
 class ClusterSettings:
+    """Configuration of the EKS control plane, its keys, log group and access entries."""
+
     name: str
+    """The cluster's name; its role's, keys' and log group's names derive from it."""
     kubernetes_version: str
+    """The Kubernetes version, e.g. "1.34"."""
     control_plane_subnet_ids: Sequence[str]
+    """Subnets of the control-plane ENIs: the intra subnets (no route out of the VPC)."""
     endpoint_public_access: bool
+    """Whether the API has a public endpoint besides the private one."""
     public_access_cidrs: Sequence[str]
-    admin_principal_arns: Sequence[str]  # cluster admin (people, and the CI deploy role)
+    """The public endpoint's allow-list (used only with `endpoint_public_access`)."""
+    admin_principal_arns: Sequence[str]
+    """Principals that get cluster admin (people, and the CI deploy role)."""
     log_types: Sequence[str]
+    """Control-plane log types EKS ships to the log group."""
     log_retention_days: int
+    """Days the control-plane logs are kept."""
     adopt_existing_log_group: bool = False
-    protect: bool = False  # prevent_destroy on cluster, keys and log group; EKS deletion protection
-    # Roles of this account, by name (their ARNs need the account id, known at plan time):
-    admin_role_names: Sequence[str] = ()  # cluster admin: the CI deploy role
-    viewer_role_names: Sequence[str] = ()  # read everything, Secrets included: the CI plan role
+    """Import the log group, which EKS may recreate as a deleted cluster's last logs flush. Default: False."""
+    protect: bool = False
+    """`prevent_destroy` on cluster, keys and log group; EKS deletion protection. Default: False."""
+    admin_role_names: Sequence[str] = ()
+    """Roles of this account, by name (their ARNs need the account id, known at plan time), that get
+    cluster admin: the CI deploy role. Default: none."""
+    viewer_role_names: Sequence[str] = ()
+    """Roles of this account, by name, that may read everything, Secrets included: the CI plan role.
+    Default: none."""
 
 
 class Cluster(Construct):

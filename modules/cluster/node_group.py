@@ -43,14 +43,24 @@ def ami_type(instance_types: Sequence[str]) -> str:
 
 @dataclass(frozen=True)
 class NodeGroupSettings:
+    """Configuration of a managed node group for cluster-critical pods."""
+
     name: str
+    """Node group name prefix; also part of its launch template's and node role's names."""
     subnet_ids: Sequence[str]
+    """Subnets of the nodes: the private subnets."""
     instance_types: Sequence[str]
+    """Instance types; the first one's architecture picks the AMI type."""
     min_size: int
+    """Fewest nodes."""
     desired_size: int
+    """Desired number of nodes."""
     max_size: int
+    """Most nodes."""
     disk_size_gib: int
-    max_pods: int | None = None  # kubelet maxPods, consistent with the CNI mode and Karpenter
+    """Size of the nodes' encrypted gp3 root volume, in GiB."""
+    max_pods: int | None = None
+    """Kubelet maxPods, consistent with the CNI mode and Karpenter. Default: None (EKS's default)."""
 
 
 def node_role(scope: Construct, id_: str, *, name: str, partition: str) -> ServiceRole:

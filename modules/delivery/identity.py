@@ -50,17 +50,26 @@ def oidc_subject(repository: str, purpose: str, environment: str) -> str:
 
 @dataclass(frozen=True)
 class CiIdentitySettings:
-    cluster_name: str  # role names derive from it
-    environment: str  # the GitHub environment deploy jobs run in
-    repository: str  # owner/name
+    """Configuration of CI's identity: the GitHub OIDC provider and the plan and deploy roles."""
+
+    cluster_name: str
+    """The cluster of the environment; the role names derive from it."""
+    environment: str
+    """The GitHub environment deploy jobs run in."""
+    repository: str
+    """The GitHub repository whose workflows may assume the roles: owner/name."""
     create_oidc_provider: bool
+    """Create GitHub's OIDC provider (one environment per account), or look up the existing one."""
     state_bucket_arn: str
+    """The state bucket, whose objects the plan role may read."""
     state_key_arn: str
+    """The state bucket's KMS key, which the plan role may decrypt with."""
 
 
 class CiIdentity(Construct):
-    def __init__(self, scope: Construct, id_: str, s: CiIdentitySettings, account: AccountContext) -> None:
+    def __init__(self, scope: Construct, id_: str, settings: CiIdentitySettings, *, account: AccountContext) -> None:
         super().__init__(scope, id_)
+        s = settings
         url = f"https://{GITHUB_OIDC_ISSUER}"
         if s.create_oidc_provider:
             # No thumbprint: AWS trusts GitHub's issuer through its own CA library.

@@ -67,20 +67,28 @@ def runs_on_label(project: str) -> str:
 
 @dataclass(frozen=True)
 class CiRunnerSettings:
-    repository: str  # owner/name
+    """Configuration of the CI runner: its CodeBuild project, network and logs."""
+
+    repository: str
+    """The GitHub repository whose workflow jobs it runs: owner/name."""
     vpc_id: str
-    subnet_ids: Sequence[str]  # private subnets: egress through NAT, no public IP
+    """The VPC the runners run in."""
+    subnet_ids: Sequence[str]
+    """Subnets the runners run in: the private ones (egress through NAT, no public IP)."""
     subnet_arns: Sequence[str]
+    """ARNs of `subnet_ids`: the only subnets the runners' role may create network interfaces in."""
     log_retention_days: int = 30
+    """Days the build logs are kept. Default: 30."""
     protect: bool = False
-    # A CodeConnections (GitHub App) connection to authenticate with; None: the
-    # account's default CodeBuild source credential (token or OAuth).
+    """`prevent_destroy` on the build logs' KMS key and log group. Default: False."""
     connection_arn: str | None = None
+    """CodeConnections (GitHub App) connection to use. Default: None (the account's default source credential)."""
 
 
 class CiRunner(Construct):
-    def __init__(self, scope: Construct, id_: str, s: CiRunnerSettings, *, cluster: ClusterHandle) -> None:
+    def __init__(self, scope: Construct, id_: str, settings: CiRunnerSettings, *, cluster: ClusterHandle) -> None:
         super().__init__(scope, id_)
+        s = settings
         account = cluster.account
         self.project_name = name = runner_project_name(cluster.name)
         self.security_group = SecurityGroup(

@@ -19,11 +19,18 @@ from modules.karpenter.aws import NAMESPACE, SERVICE_ACCOUNT
 
 @dataclass(frozen=True)
 class ControllerSettings:
+    """Configuration of the Karpenter controller's Helm release."""
+
     cluster_name: str
-    interruption_queue: str  # the queue *name*, as the chart expects
+    """The cluster whose nodes Karpenter manages."""
+    interruption_queue: str
+    """The interruption queue's *name*, as the chart expects."""
     cpu: str = "1"
+    """CPU request and limit of the controller. Default: "1"."""
     memory: str = "1Gi"
+    """Memory request and limit of the controller. Default: "1Gi"."""
     replicas: int = 2
+    """Controller replicas. Default: 2."""
 
 
 def karpenter_values(s: ControllerSettings) -> dict[str, Any]:

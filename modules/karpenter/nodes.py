@@ -22,40 +22,72 @@ NODE_POOL_API = "karpenter.sh/v1"
 
 @dataclass(frozen=True)
 class NodeClassSettings:
+    """Configuration of the EC2NodeClass that Karpenter's nodes are launched from."""
+
     name: str
+    """The EC2NodeClass's name, which node pools refer to."""
     cluster_name: str
+    """The cluster: subnets and security groups are selected by its `karpenter.sh/discovery` tag."""
     node_role_name: str
+    """The IAM role (name, not ARN) of the nodes."""
     ami_alias: str
+    """The AMI alias, e.g. `al2023@v20261015` (pinned: `@latest` rolls every node on each AMI release)."""
     disk_size_gib: int = 50
-    max_pods: int | None = None  # kubelet maxPods, the same as the managed node group's
+    """Size of the nodes' encrypted gp3 root volume, in GiB. Default: 50."""
+    max_pods: int | None = None
+    """Kubelet maxPods, the same as the managed node group's. Default: None (Karpenter's default)."""
     tags: Mapping[str, str] = field(default_factory=dict)
+    """Tags on the AWS resources Karpenter creates for these nodes. Default: none."""
 
 
 @dataclass(frozen=True)
 class Budget:
+    """A disruption budget of a node pool."""
+
     nodes: str
+    """How many nodes may be disrupted at once: a count or a percentage ("10%")."""
     schedule: str | None = None
+    """When the budget starts to apply (cron, UTC), with `duration`. Default: None (always)."""
     duration: str | None = None
+    """How long the budget applies from each `schedule` time. Default: None (always)."""
     reasons: Sequence[str] = ()
+    """Disruption reasons it limits (Underutilized, Empty, Drifted). Default: all."""
 
 
 @dataclass(frozen=True)
 class NodePoolSettings:
+    """Configuration of one Karpenter NodePool."""
+
     name: str
+    """The NodePool's name."""
     node_class: str
+    """Name of the EC2NodeClass its nodes are launched from."""
     capacity_types: Sequence[str]
+    """Capacity types it may launch: "on-demand", "spot"."""
     instance_categories: Sequence[str]
+    """EC2 instance categories it may launch, e.g. "c", "m", "r"."""
     min_generation: int
+    """Oldest instance generation it may launch."""
     min_vcpu: int
+    """Fewest vCPUs of an instance it may launch."""
     architectures: Sequence[str]
+    """CPU architectures it may launch: "amd64", "arm64"."""
     cpu_limit: int
+    """Most vCPUs of all its nodes together."""
     memory_limit_gib: int
+    """Most memory of all its nodes together, in GiB."""
     consolidation_policy: str
+    """When nodes may be consolidated: "WhenEmptyOrUnderutilized" or "WhenEmpty"."""
     consolidate_after: str
+    """How long a node must be consolidatable before it is consolidated, e.g. "1m"."""
     expire_after: str
+    """Age at which a node is replaced, e.g. "720h"."""
     budgets: Sequence[Budget]
+    """How many nodes may be disrupted at once, and when."""
     weight: int | None = None
+    """Priority over other pools (higher is tried first). Default: None (the lowest)."""
     labels: Mapping[str, str] = field(default_factory=dict)
+    """Labels on its nodes. Default: none."""
 
 
 def ec2_node_class(s: NodeClassSettings) -> dict[str, Any]:

@@ -39,13 +39,22 @@ from planning.subnets import SubnetPlan
 
 @dataclass(frozen=True)
 class NetworkSettings:
+    """Configuration of the VPC, its subnets, NAT and flow logs."""
+
     name: str
+    """The VPC's name; its resources' names and Name tags derive from it."""
     cluster_name: str
+    """The cluster whose nodes use the private subnets (their `karpenter.sh/discovery` tag)."""
     plan: SubnetPlan
+    """The CIDRs: the VPC's, an optional secondary one, and every tier's subnets, one per AZ."""
     single_nat_gateway: bool
+    """One NAT gateway for all AZs instead of one per AZ."""
     flow_log_retention_days: int
+    """Days the VPC flow logs are kept."""
     flow_log_traffic_type: str = "ALL"
+    """Traffic the flow logs record: ALL, ACCEPT or REJECT. Default: "ALL"."""
     protect: bool = False
+    """`prevent_destroy` on the flow logs' KMS key. Default: False."""
 
 
 class Network(Construct):

@@ -51,10 +51,16 @@ def cni_metrics_helper_release(scope: Construct, cluster_name: str, region: str)
 
 @dataclass(frozen=True)
 class CniAlarmSettings:
+    """Configuration of the alarms on the VPC CNI's IP inventory."""
+
     topic_arn: str
+    """The SNS topic the alarms notify."""
     utilisation_percent: int
+    """Utilisation, in %, above which the IP and ENI alarms fire."""
     period_seconds: int
+    """Alarm period, in seconds."""
     evaluation_periods: int
+    """Periods an alarm evaluates."""
 
 
 def _metric(query_id: str, name: str, s: CniAlarmSettings, cluster_name: str) -> CloudwatchMetricAlarmMetricQuery:
@@ -96,8 +102,9 @@ def _ratio_alarm(
 
 
 class CniMetricsHelperAws(Construct):
-    def __init__(self, scope: Construct, id_: str, s: CniAlarmSettings, *, cluster: ClusterHandle) -> None:
+    def __init__(self, scope: Construct, id_: str, settings: CniAlarmSettings, *, cluster: ClusterHandle) -> None:
         super().__init__(scope, id_)
+        s = settings
         role = pod_identity_role(
             self,
             "role",

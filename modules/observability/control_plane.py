@@ -34,15 +34,24 @@ NAMESPACE_PREFIX = "EKS/ControlPlane"
 
 @dataclass(frozen=True)
 class ObservabilitySettings:
+    """Configuration of the control plane's metric filters, alarms, saved queries and dashboard."""
+
     log_group_name: str
+    """The control-plane log group the metric filters and saved queries read."""
     log_types: Sequence[str]
+    """The control-plane log types EKS ships: only filters on these are created."""
     thresholds: Mapping[str, int]
+    """Alarm thresholds by filter name; a filter not named keeps its default threshold."""
     period_seconds: int
+    """Alarm (and dashboard) period, in seconds."""
     evaluation_periods: int
+    """Periods an alarm evaluates."""
     alarm_email: str | None = None
+    """Address subscribed to the alarm topic. Default: None (no subscription)."""
     protect: bool = False
-    # Dashboard widgets other modules contribute (CloudWatch dashboard body JSON).
+    """`prevent_destroy` on the alarm topic's KMS key. Default: False."""
     extra_widgets: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
+    """Dashboard widgets other modules contribute (CloudWatch dashboard body JSON). Default: none."""
 
 
 def active_filters(log_types: Sequence[str]) -> list[ControlPlaneFilter]:

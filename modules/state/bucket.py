@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
@@ -38,36 +40,41 @@ def state_key_alias(bucket_name: str) -> str:
     return f"{bucket_name}-state"
 
 
+@dataclass(frozen=True)
+class StateBucketSettings:
+    """Configuration of a StateBucket."""
+
+    bucket_name: str
+    """The bucket's name; also names its KMS key's alias (`<bucket_name>-state`)."""
+    noncurrent_days: int = 90
+    """Days a replaced state version is kept before it expires. Default: 90."""
+    protect: bool = True
+    """`prevent_destroy` on the bucket and its key. Default: True."""
+
+
 class StateBucket(Construct):
     """Versioned, KMS-encrypted, private, TLS-only; old state versions expire
     after `noncurrent_days` so a bad apply can be rolled back but history does
     not grow forever."""
 
-    def __init__(
-        self,
-        scope: Construct,
-        id_: str,
-        *,
-        bucket_name: str,
-        noncurrent_days: int = 90,
-        protect: bool = True,
-    ) -> None:
+    def __init__(self, scope: Construct, id_: str, settings: StateBucketSettings) -> None:
         super().__init__(scope, id_)
+        s = settings
         self.account = account = AccountContext(self, "account")
         self.key = EncryptionKey(
             self,
             "kms",
             account=account,
-            alias=state_key_alias(bucket_name),
-            description=f"Terraform state in s3://{bucket_name}",
-            protect=protect,
+            alias=state_key_alias(s.bucket_name),
+            description=f"Terraform state in s3://{s.bucket_name}",
+            protect=s.protect,
         )
         # Losing the state bucket orphans every stack: refuse to destroy it.
         self.bucket = S3Bucket(
             self,
             "bucket",
-            bucket=bucket_name,
-            lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if protect else None,
+            bucket=s.bucket_name,
+            lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if s.protect else None,
         )
         S3BucketVersioningA(
             self,
@@ -119,7 +126,7 @@ class StateBucket(Construct):
                     status="Enabled",
                     filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
                     noncurrent_version_expiration=[
-                        S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(noncurrent_days=noncurrent_days)
+                        S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(noncurrent_days=s.noncurrent_days)
                     ],
                     abort_incomplete_multipart_upload=[
                         S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)

@@ -28,19 +28,30 @@ NFS_PORT = 2049
 
 @dataclass(frozen=True)
 class EfsSettings:
+    """Configuration of an EFS file system and its mount targets."""
+
     name: str
+    """The file system's name (creation token and Name tag); its security group's name derives from it."""
     vpc_id: str
-    subnet_ids: Sequence[str]  # one mount target each: the private subnets
-    client_cidrs: Sequence[str]  # who may mount: the private subnets' CIDRs
+    """The VPC of the mount targets' security group."""
+    subnet_ids: Sequence[str]
+    """Subnets with one mount target each: the private subnets."""
+    client_cidrs: Sequence[str]
+    """Who may mount (NFS): the private subnets' CIDRs."""
     kms_key_arn: str
+    """The KMS key the file system is encrypted with (the data key)."""
     transition_to_ia: str = "AFTER_30_DAYS"
+    """When unread files move to Infrequent Access. Default: "AFTER_30_DAYS"."""
     throughput_mode: str = "elastic"
+    """EFS throughput mode. Default: "elastic"."""
     protect: bool = False
+    """`prevent_destroy` on the file system. Default: False."""
 
 
 class EfsFileSystemWithAccess(Construct):
-    def __init__(self, scope: Construct, id_: str, s: EfsSettings) -> None:
+    def __init__(self, scope: Construct, id_: str, settings: EfsSettings) -> None:
         super().__init__(scope, id_)
+        s = settings
         if not s.subnet_ids:
             raise ValueError("EFS needs at least one private subnet for its mount targets")
         self.file_system = EfsFileSystem(

@@ -20,21 +20,38 @@ from modules.conventions import NAMESPACE_EDIT_POLICY, NAMESPACE_NAME_LABEL, TEA
 
 @dataclass(frozen=True)
 class TeamSettings:
+    """Configuration of one team's namespace."""
+
     name: str
+    """The team's name, which is also its namespace's name."""
     requests_cpu: str
+    """Quota: CPU all pods of the namespace may request together."""
     requests_memory: str
+    """Quota: memory all pods of the namespace may request together."""
     limits_cpu: str
+    """Quota: CPU limits of all pods of the namespace together."""
     limits_memory: str
+    """Quota: memory limits of all pods of the namespace together."""
     pods: int
+    """Quota: most pods in the namespace."""
     services: int
+    """Quota: most Services in the namespace."""
     persistent_volume_claims: int
+    """Quota: most PersistentVolumeClaims in the namespace."""
     requests_storage: str
+    """Quota: storage all PersistentVolumeClaims of the namespace may request together."""
     default_request_cpu: str
+    """LimitRange: CPU request of a container that sets none."""
     default_request_memory: str
+    """LimitRange: memory request of a container that sets none."""
     default_limit_cpu: str
+    """LimitRange: CPU limit of a container that sets none."""
     default_limit_memory: str
+    """LimitRange: memory limit of a container that sets none."""
     network_policy: bool = True
+    """Default-deny NetworkPolicies, with DNS and egress inside the namespace allowed. Default: True."""
     principal_arn: str | None = None
+    """IAM principal that gets edit rights in this namespace only (EKS access entry). Default: None (no one)."""
 
 
 def team_manifests(t: TeamSettings) -> list[dict[str, Any]]:
@@ -121,8 +138,9 @@ def team_manifests(t: TeamSettings) -> list[dict[str, Any]]:
 
 
 class TeamNamespace(Construct):
-    def __init__(self, scope: Construct, id_: str, team: TeamSettings, *, cluster: ClusterHandle) -> None:
+    def __init__(self, scope: Construct, id_: str, settings: TeamSettings, *, cluster: ClusterHandle) -> None:
         super().__init__(scope, id_)
+        team = settings
         self.namespace, *_ = add_manifests(self, team_manifests(team))
         if team.principal_arn:
             entry = EksAccessEntry(self, "access", cluster_name=cluster.name_ref, principal_arn=team.principal_arn)

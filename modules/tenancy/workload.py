@@ -27,11 +27,18 @@ from modules.conventions import NAMESPACE_NAME_LABEL
 
 @dataclass(frozen=True)
 class ProbeSpec:
+    """One probe of a workload's container."""
+
     port: int
-    path: str | None = None  # HTTP GET when set, else a TCP connect
+    """The container port the probe connects to."""
+    path: str | None = None
+    """HTTP GET of this path when set, else a TCP connect. Default: None (TCP connect)."""
     initial_delay_seconds: int = 0
+    """Seconds after the container starts before the first probe. Default: 0."""
     period_seconds: int = 10
+    """Seconds between probes. Default: 10."""
     failure_threshold: int = 3
+    """Consecutive failures after which the probe fails. Default: 3."""
 
     def manifest(self) -> dict[str, Any]:
         action: dict[str, Any] = (
@@ -47,8 +54,12 @@ class ProbeSpec:
 
 @dataclass(frozen=True)
 class Resources:
+    """CPU and memory of a container's requests or limits."""
+
     cpu: str
+    """CPU, as a Kubernetes quantity ("250m")."""
     memory: str
+    """Memory, as a Kubernetes quantity ("256Mi")."""
 
     def manifest(self) -> dict[str, str]:
         return {"cpu": self.cpu, "memory": self.memory}
@@ -56,23 +67,37 @@ class Resources:
 
 @dataclass(frozen=True, kw_only=True)
 class WorkloadSettings:
+    """One workload. Probes, requests and limits are required: a workload without them cannot be described."""
+
     name: str
+    """The workload's name; its objects and its container are named after it."""
     namespace: str
+    """The (team) namespace it runs in."""
     image: str
+    """The container image."""
     port: int
-    # Required, no defaults: a workload without them cannot be described.
+    """The container port it serves on (the Service's port 80 targets it)."""
     liveness: ProbeSpec
+    """Restarts the container when it stopped working."""
     readiness: ProbeSpec
+    """Holds traffic off while the container cannot serve."""
     startup: ProbeSpec
+    """Holds the other two probes off while the container boots."""
     requests: Resources
+    """CPU and memory requests of the container."""
     limits: Resources
+    """CPU and memory limits of the container."""
     min_replicas: int = 2
+    """Fewest replicas the HorizontalPodAutoscaler keeps. Default: 2."""
     max_replicas: int = 4
+    """Most replicas the HorizontalPodAutoscaler scales to. Default: 4."""
     target_cpu_utilisation: int = 70
+    """Average CPU utilisation (% of requests) the HorizontalPodAutoscaler aims at. Default: 70."""
     env: Mapping[str, str] = field(default_factory=dict)
-    # Team namespaces deny all ingress by default; the workload's port admits its
-    # own namespace and these namespaces (e.g. where an ingress controller runs).
+    """Environment variables of the container. Default: none."""
     allow_from_namespaces: Sequence[str] = ()
+    """Namespaces besides its own whose pods may reach its port (e.g. where an ingress controller
+    runs): team namespaces deny all ingress by default. Default: none."""
 
 
 def workload_manifests(w: WorkloadSettings) -> list[dict[str, Any]]:
@@ -175,6 +200,6 @@ def workload_manifests(w: WorkloadSettings) -> list[dict[str, Any]]:
 
 
 class Workload(Construct):
-    def __init__(self, scope: Construct, id_: str, spec: WorkloadSettings) -> None:
+    def __init__(self, scope: Construct, id_: str, settings: WorkloadSettings) -> None:
         super().__init__(scope, id_)
-        self.manifests = add_manifests(self, workload_manifests(spec))
+        self.manifests = add_manifests(self, workload_manifests(settings))
