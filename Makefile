@@ -32,16 +32,21 @@ NODE_TOOLS := node_modules/.installed
 PLATFORM_PYPI_URL ?= $(shell p=$(PYTHON); [ -x $(PIPENV_VENV)/bin/python ] && p=$(PIPENV_VENV)/bin/python; $$p -c 'import os; from pip._internal.models.index import PyPI; print(os.environ.get("PIP_INDEX_URL") or PyPI.simple_url)')
 export PLATFORM_PYPI_URL
 
-.PHONY: help setup node-tools synth validate test lint bench ip-plan plan deploy require-env clean
+.PHONY: help setup node-tools synth validate test lint bench ip-plan preflight plan deploy new-env migrate-bootstrap diff graph require-env clean
 help:
 	@echo "make synth   set up, synthesize every environment into cdktf.out/, print a summary"
 	@echo "make validate  synthesize, then terraform validate every stack (offline with a provider mirror)"
-	@echo "make test    set up, run every test"
+	@echo "make test    set up, run every test (but the slow ones: make test-slow)"
 	@echo "make lint    ruff and mypy"
 	@echo "make ip-plan IP capacity per environment, AZ and subnet at maximum scale"
 	@echo "make bench   full synth time with lazy vs eager provider loading"
 	@echo "make plan ENV=dev     terraform plan of every stack of ENV (needs AWS credentials, Terraform >= 1.10)"
 	@echo "make deploy ENV=dev   cdktf deploy of every stack of ENV but bootstrap, in dependency order"
+	@echo "make config-reference   regenerate docs/configuration.md and the env files' JSON Schema"
+	@echo "make new-env NAME=qa CIDR=10.40.0.0/16 [FROM=dev]   a new environment file, and what to create on GitHub"
+	@echo "make migrate-bootstrap ENV=dev   move ENV's bootstrap state into its bucket (after state.bootstrap_backend: s3)"
+	@echo "make diff [REF=origin/main]   resources added, removed, changed per stack: synth of REF vs the working tree"
+	@echo "make graph   synthesize, draw the stacks and what each reads from the others (cdktf.out/graph.mmd, graph.svg)"
 
 $(PIPENV):
 	$(PYTHON) -m venv $(PIPENV_VENV)
@@ -65,7 +70,7 @@ node-tools: $(NODE_TOOLS)
 
 synth: setup
 	$(PY) main.py
-	$(PY) -m tools.summary cdktf.out
+	@$(PY) -m tools.summary cdktf.out
 	$(PY) -m tools.ip_plan
 	$(PY) -m tools.first_deploy cdktf.out
 
@@ -78,13 +83,26 @@ validate: setup
 ip-plan: setup
 	$(PY) -m tools.ip_plan
 
+# docs/configuration.md and envs/environment.schema.json, from the schema (a test fails when stale).
+config-reference: setup
+	$(PY) -m tools.config_reference
+
+# Two workers (the machines here have two cores), each test file on one worker so
+# module fixtures (a synth, a checkov scan) run once; each worker synthesizes the
+# shared fixture environments once.
+PYTEST_WORKERS ?= 2
 test: setup $(CHECKOV) $(NODE_TOOLS)
-	$(NODE_ENV) PLATFORM_CHECKOV=$(CHECKOV) PLATFORM_REQUIRE_TOOLS=1 $(PY) -m pytest
+	$(NODE_ENV) PLATFORM_CHECKOV=$(CHECKOV) PLATFORM_REQUIRE_TOOLS=1 $(PY) -m pytest -m "not slow" -n $(PYTEST_WORKERS) --dist loadfile
+
+# The slow checks (lazy vs eager provider loading: two more full synths); the PR workflow runs them.
+test-slow: setup
+	$(NODE_ENV) PLATFORM_REQUIRE_TOOLS=1 $(PY) -m pytest -m slow
 
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(PY) -m tools.config_reference --check
 
 bench: setup
 	$(PY) -m tools.bench
@@ -92,7 +110,15 @@ bench: setup
 require-env:
 	@test -n "$(ENV)" || { echo "ENV is required, e.g. make $(MAKECMDGOALS) ENV=dev" >&2; exit 2; }
 
-plan: require-env setup
+# Providers are kept across synths (each synth writes cdktf.out anew): one download per version.
+export TF_PLUGIN_CACHE_DIR := $(CURDIR)/$(TOOLS)/terraform-plugins
+
+# Terraform >= 1.10 and credentials for the environment's account, before an 8-second synth.
+preflight: require-env setup
+	@$(PY) -m tools.preflight $(ENV)
+	@mkdir -p $(TF_PLUGIN_CACHE_DIR)
+
+plan: preflight
 	PLATFORM_ENVS=$(ENV) $(PY) main.py
 	@for stack in $$($(PY) -m tools.stacks --env $(ENV)); do \
 	  echo "== $$stack"; \
@@ -100,9 +126,31 @@ plan: require-env setup
 	  terraform -chdir=cdktf.out/stacks/$$stack plan -input=false || exit 1; \
 	done
 
-deploy: require-env setup $(NODE_TOOLS)
+deploy: preflight $(NODE_TOOLS)
 	PLATFORM_ENVS=$(ENV) $(PY) main.py
 	$(NODE_ENV) npx cdktf deploy --skip-synth $$($(PY) -m tools.stacks --env $(ENV) --skip-bootstrap)
+
+NAME ?=
+CIDR ?=
+FROM ?= dev
+new-env: setup
+	@test -n "$(NAME)" -a -n "$(CIDR)" || { echo "usage: make new-env NAME=qa CIDR=10.40.0.0/16 [FROM=dev]" >&2; exit 2; }
+	@$(PY) -m tools.new_env "$(NAME)" "$(CIDR)" --from "$(FROM)"
+
+migrate-bootstrap: preflight
+	PLATFORM_ENVS=$(ENV) $(PY) main.py
+	$(PY) -m tools.migrate_bootstrap $(ENV)
+
+# REF is synthesized in a temporary git worktree under /tmp; REF=HEAD shows the uncommitted changes.
+# DIFF_ARGS: e.g. --markdown --output review/diff.md in CI.
+REF ?= origin/main
+DIFF_ARGS ?=
+diff: setup
+	@$(PY) -m tools.diff --ref "$(REF)" $(DIFF_ARGS)
+
+graph: setup
+	$(PY) main.py
+	@$(PY) -m tools.graph cdktf.out
 
 clean:
 	rm -rf cdktf.out .cdktf.out-* .pytest_cache .mypy_cache .ruff_cache node_modules

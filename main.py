@@ -10,6 +10,7 @@ a half-written cdktf.out behind.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -34,6 +35,24 @@ def _replace_dir(new: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def _keep_other_environments(old: Path, new: Path, synthesized: set[str]) -> None:
+    """A synth of some environments (PLATFORM_ENVS) leaves the stacks of the
+    others in the output folder as they were, so `make plan ENV=dev` does not
+    take prod's stacks away from whoever reads cdktf.out next."""
+    if not (old / "manifest.json").is_file():
+        return
+    previous = json.loads((old / "manifest.json").read_text())
+    manifest = json.loads((new / "manifest.json").read_text())
+    for name, entry in previous.get("stacks", {}).items():
+        if name in manifest["stacks"] or name.rpartition("-")[0] in synthesized:
+            continue
+        if (old / entry["workingDirectory"]).is_dir():
+            shutil.copytree(old / entry["workingDirectory"], new / entry["workingDirectory"], symlinks=True)
+            manifest["stacks"][name] = entry
+    manifest["stacks"] = dict(sorted(manifest["stacks"].items()))
+    (new / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
+
+
 def synth(outdir: Path) -> int:
     try:
         environments = load_environments()
@@ -55,6 +74,8 @@ def synth(outdir: Path) -> int:
             for violation in platform.rules.violations:
                 print(violation, file=sys.stderr)
             return 1
+        if os.environ.get("PLATFORM_ENVS"):
+            _keep_other_environments(outdir, staging, {env.name for env in environments})
         _replace_dir(staging, outdir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -20,22 +20,35 @@ from envs.fields import (
 class Probe(Frozen):
     """An HTTP GET probe (`path`) or, without a path, a TCP probe on `port`."""
 
-    port: Port
-    path: Annotated[str, Field(pattern=r"^/")] | None = None
-    initial_delay_seconds: Annotated[int, Field(ge=0)] = 0
-    period_seconds: Annotated[int, Field(ge=1)] = 10
-    failure_threshold: Annotated[int, Field(ge=1)] = 3
+    port: Port = Field(description="Port the probe calls; must be the workload's port.")
+    path: Annotated[str, Field(pattern=r"^/")] | None = Field(
+        None, description="HTTP path to GET (e.g. /healthz); null: a TCP connect on the port."
+    )
+    initial_delay_seconds: Annotated[int, Field(ge=0)] = Field(
+        0, description="Seconds before the first probe; prefer a startup probe for slow starts."
+    )
+    period_seconds: Annotated[int, Field(ge=1)] = Field(10, description="Seconds between probes.")
+    failure_threshold: Annotated[int, Field(ge=1)] = Field(
+        3, description="Failures in a row before the probe fails (restart, or out of the Service)."
+    )
 
 
 class Probes(Frozen):
-    liveness: Probe
-    readiness: Probe
-    startup: Probe
+    liveness: Probe = Field(description="Restarts the container when it fails: detects a hung process.")
+    readiness: Probe = Field(description="Takes the pod out of the Service while it fails: no traffic to it.")
+    startup: Probe = Field(
+        description="Holds the other probes until it succeeds: a slow start is not killed (period x threshold)."
+    )
 
 
 class Replicas(Frozen):
-    min: Annotated[int, Field(ge=1)] = 2
-    max: Annotated[int, Field(ge=1)] = 4
+    min: Annotated[int, Field(ge=1)] = Field(
+        2, description="HPA minimum; 2 or more survives a node loss (the PDB allows one unavailable)."
+    )
+    max: Annotated[int, Field(ge=1)] = Field(
+        4,
+        description="HPA maximum; max (and max + 25% during a rollout) x requests/limits must fit the team's quota.",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Replicas:
@@ -45,23 +58,33 @@ class Replicas(Frozen):
 
 
 class ContainerResources(Frozen):
-    requests: CpuMemory
-    limits: CpuMemory
+    requests: CpuMemory = Field(
+        description="What the scheduler reserves per pod; the HPA's CPU target is a share of it."
+    )
+    limits: CpuMemory = Field(description="Most a pod may use (CPU throttled, memory OOM-killed); >= requests.")
 
 
 class Workload(Frozen):
-    name: DnsLabel
-    team: DnsLabel
-    image: Image
-    port: Port
-    probes: Probes
-    resources: ContainerResources
-    replicas: Replicas = Replicas()
-    target_cpu_utilisation: Annotated[int, Field(ge=10, le=100)] = 70
-    env: dict[str, str] = {}
-    # Namespaces whose pods may connect to the workload's port, besides its own
-    # (team namespaces deny all other ingress).
-    allow_from: list[DnsLabel] = []
+    name: DnsLabel = Field(description="Deployment, Service and HPA name (a DNS label), unique in the environment.")
+    team: DnsLabel = Field(description="Team (namespace) it runs in; its quota must hold the workload.")
+    image: Image = Field(
+        description="Container image pinned by version tag or digest (never :latest): what runs is what was reviewed."
+    )
+    port: Port = Field(description="Container port, exposed by the Service and opened by the NetworkPolicy.")
+    probes: Probes = Field(description="Liveness, readiness and startup probes: all three are required.")
+    resources: ContainerResources = Field(description="CPU and memory requests and limits: both required.")
+    replicas: Replicas = Field(Replicas(), description="HorizontalPodAutoscaler bounds.")
+    target_cpu_utilisation: Annotated[int, Field(ge=10, le=100)] = Field(
+        70, description="HPA target: average CPU use as a percentage of requests before it scales out."
+    )
+    env: dict[str, str] = Field(
+        {}, description="Environment variables of the container; values are text (quote yes, no, 1.0, ...)."
+    )
+    allow_from: list[DnsLabel] = Field(
+        [],
+        description="Namespaces whose pods may connect to the port, besides its own (team namespaces deny all "
+        "other ingress).",
+    )
 
     @model_validator(mode="after")
     def _probe_ports_exposed(self) -> Workload:

@@ -5,6 +5,9 @@ environment, and where the jobs that talk to the Kubernetes API run
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field
 
 from envs.fields import ConnectionArn, Frozen, GithubRepository, RetentionDays
 
@@ -31,11 +34,29 @@ class Ci(Frozen):
     """GitHub Actions plans (pull requests, read-only role) and deploys (GitHub
     environment named after this environment, deploy role) through OIDC."""
 
-    github_repository: GithubRepository
-    oidc_provider: OidcProvider = OidcProvider.CREATE
-    kubernetes_jobs: KubernetesJobs = KubernetesJobs.CODEBUILD
-    # Retention of the in-VPC runners' build logs.
-    runner_log_retention_days: RetentionDays = 30
-    # A CodeConnections (GitHub App) connection for the runners; None: the
-    # account's default CodeBuild source credential (docs/operations.md).
-    codebuild_connection_arn: ConnectionArn | None = None
+    github_repository: GithubRepository = Field(
+        description="GitHub repository (owner/name) whose workflows may assume the plan and deploy roles through OIDC."
+    )
+    deploy_order: Annotated[int, Field(ge=0)] = Field(
+        100,
+        description="Place in the deploy workflow's promotion, lower first (ties by name; dev 10, staging 20, "
+        "prod 30 ship): a failed environment stops the ones after it.",
+    )
+    oidc_provider: OidcProvider = Field(
+        OidcProvider.CREATE,
+        description="create GitHub's OIDC provider in the account, or use the existing one: IAM holds one per "
+        "issuer URL, so one environment per account creates it.",
+    )
+    kubernetes_jobs: KubernetesJobs = Field(
+        KubernetesJobs.CODEBUILD,
+        description="Where jobs of the Kubernetes-facing stacks run: codebuild (runners in the VPC, reach a "
+        "private endpoint) or github-hosted (needs an endpoint open to 0.0.0.0/0).",
+    )
+    runner_log_retention_days: RetentionDays = Field(
+        30, description="Days CloudWatch keeps the in-VPC runners' build logs."
+    )
+    codebuild_connection_arn: ConnectionArn | None = Field(
+        None,
+        description="CodeConnections (GitHub App) connection for the runners; null: the account's default "
+        "CodeBuild source credential (docs/operations.md).",
+    )

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from envs.regions import check_region, region_json_schema
 from planning.quantities import parse_quantity
 
 # CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
@@ -81,7 +82,6 @@ AddonName = Literal[
 ]
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
-_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _IAM_PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|user|assumed-role)/[\w+=,.@/-]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -106,6 +106,7 @@ class Frozen(BaseModel):
 
 
 def _ipv4_network(value: str) -> str:
+    """an IPv4 CIDR, without host bits (10.0.0.0/16)"""
     try:
         net = ipaddress.IPv4Network(value, strict=True)
     except ValueError as err:
@@ -114,12 +115,14 @@ def _ipv4_network(value: str) -> str:
 
 
 def _account_id(value: str) -> str:
+    """an AWS account id (12 digits, quoted)"""
     if not _ACCOUNT_ID.match(value):
         raise ValueError(f"'{value}' is not an AWS account id (12 digits)")
     return value
 
 
 def _retention(value: int) -> int:
+    """a number of days CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ... 3653)"""
     if value not in CLOUDWATCH_RETENTION_DAYS:
         allowed = ", ".join(str(v) for v in CLOUDWATCH_RETENTION_DAYS)
         raise ValueError(f"{value} days is not a retention CloudWatch Logs accepts ({allowed})")
@@ -132,6 +135,7 @@ def _pattern(regex: re.Pattern[str], what: str) -> AfterValidator:
             raise ValueError(f"'{value}' is not {what}")
         return value
 
+    check.__doc__ = what  # names the type in docs/configuration.md
     return AfterValidator(check)
 
 
@@ -141,13 +145,18 @@ def _kubernetes_version(value: str) -> str:
     return value
 
 
+_kubernetes_version.__doc__ = f"a supported Kubernetes version, quoted ({', '.join(SUPPORTED_KUBERNETES_VERSIONS)})"
+
+
 def _quantity(value: str | int) -> str:
+    """a Kubernetes quantity (500m, 2, 512Mi, 4Gi)"""
     text = str(value)
     parse_quantity(text)  # raises with the reason
     return text
 
 
 def _image(value: str) -> str:
+    """an image pinned by version tag or digest"""
     name, _, tag = value.rpartition(":")
     if "@sha256:" not in value and (not name or not tag or tag == "latest" or "/" in tag):
         raise ValueError(f"'{value}' is not pinned: give a version tag or a digest (never :latest)")
@@ -155,6 +164,7 @@ def _image(value: str) -> str:
 
 
 def _principal_arn(value: str) -> str:
+    """an IAM role or user ARN"""
     if not _IAM_PRINCIPAL_ARN.match(value):
         raise ValueError(f"'{value}' is not an IAM role or user ARN")
     return value
@@ -167,7 +177,8 @@ PrincipalArn = Annotated[str, AfterValidator(_principal_arn)]
 PrefixLength = Annotated[int, Field(ge=16, le=28)]
 PositiveInt = Annotated[int, Field(gt=0)]
 DnsLabel = Annotated[str, _pattern(_DNS_LABEL, "a DNS label (lower-case letters, digits, '-')")]
-Region = Annotated[str, _pattern(_REGION, "an AWS region name (e.g. eu-west-1)")]
+# Checked against the regions botocore knows (envs/regions.py), not a pattern: a typo is caught here.
+Region = Annotated[str, AfterValidator(check_region), Field(json_schema_extra=region_json_schema)]
 BucketName = Annotated[str, _pattern(_BUCKET, "a valid S3 bucket name")]
 Email = Annotated[str, _pattern(_EMAIL, "an e-mail address")]
 GithubRepository = Annotated[str, _pattern(_GITHUB_REPOSITORY, "a GitHub repository as owner/name")]
@@ -179,5 +190,5 @@ Port = Annotated[int, Field(ge=1, le=65535)]
 
 
 class CpuMemory(Frozen):
-    cpu: Quantity
-    memory: Quantity
+    cpu: Quantity = Field(description='CPU as a Kubernetes quantity: cores ("2") or millicores ("500m").')
+    memory: Quantity = Field(description='Memory as a Kubernetes quantity ("512Mi", "4Gi"); binary suffixes Ki/Mi/Gi.')

@@ -1,165 +1,88 @@
-"""Schema of the infrastructure layer: account, state, network, cluster,
-alarms, the VPC CNI and storage."""
+"""Schema of the infrastructure layer: account, state, alarms, the VPC CNI and
+storage here; the network (envs/network.py) and the cluster (envs/cluster.py)
+beside it, re-exported from this module."""
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from envs.fields import (
-    CONTROL_PLANE_LOG_TYPES,
-    AccountId,
-    AddonName,
-    BucketName,
-    Email,
-    FieldError,
-    Frozen,
-    Ipv4Cidr,
-    KubernetesVersion,
-    LogType,
-    PositiveInt,
-    PrefixLength,
-    PrincipalArn,
-    Region,
-    RetentionDays,
-)
+from envs.cluster import Cluster, NodeGroup
+from envs.fields import AccountId, BucketName, Email, FieldError, Frozen, PositiveInt, Region
+from envs.hints import closest
+from envs.network import FlowLogs, NatStrategy, Network, SecondaryCidr, SubnetSizes
 from planning.control_plane_filters import FILTER_NAMES
-from planning.instances import architecture, is_instance_type
 from planning.ip_capacity import CniMode
-from planning.subnets import SubnetPlan, SubnetPlanError, plan_subnets
 
-
-class NatStrategy(StrEnum):
-    SINGLE = "single"  # one NAT gateway: cheaper, one AZ's outage cuts egress for all
-    PER_AZ = "per_az"  # one per AZ: the production choice
+__all__ = [
+    "Alarms",
+    "Aws",
+    "Cluster",
+    "Cni",
+    "Efs",
+    "FlowLogs",
+    "NatStrategy",
+    "Network",
+    "NodeGroup",
+    "SecondaryCidr",
+    "State",
+    "Storage",
+    "SubnetSizes",
+]
 
 
 class Aws(Frozen):
-    region: Region
-    account_id: AccountId | None = None
+    region: Region = Field(
+        description="AWS region of every stack of this environment; checked against botocore's region list."
+    )
+    account_id: AccountId | None = Field(
+        None,
+        description='The only AWS account the provider may touch (12 digits, quoted: "012345678901"), so a '
+        "dev configuration can never change prod; null: whatever account the credentials are in.",
+    )
 
 
 class State(Frozen):
-    bucket: BucketName
-
-
-class SubnetSizes(Frozen):
-    """Prefix lengths per tier; the CIDRs themselves are computed, never typed."""
-
-    public: PrefixLength = 24
-    private: PrefixLength = 19
-    intra: PrefixLength = 28
-
-
-class SecondaryCidr(Frozen):
-    """Secondary VPC CIDR for VPC CNI custom networking (pods off the node subnets)."""
-
-    cidr: Ipv4Cidr = "100.64.0.0/16"
-    pod_subnet_prefix: PrefixLength = 18
-
-
-class FlowLogs(Frozen):
-    retention_days: RetentionDays = 30
-    traffic_type: Literal["ALL", "ACCEPT", "REJECT"] = "ALL"
-
-
-class Network(Frozen):
-    vpc_cidr: Ipv4Cidr
-    az_count: Annotated[int, Field(ge=2, le=6)] = 3
-    subnet_sizes: SubnetSizes = SubnetSizes()
-    nat: NatStrategy = NatStrategy.PER_AZ
-    flow_logs: FlowLogs = FlowLogs()
-    secondary_cidr: SecondaryCidr | None = None
-
-    def subnet_plan(self) -> SubnetPlan:
-        sizes, secondary = self.subnet_sizes, self.secondary_cidr
-        return plan_subnets(
-            self.vpc_cidr,
-            self.az_count,
-            public=sizes.public,
-            private=sizes.private,
-            intra=sizes.intra,
-            secondary_cidr=secondary.cidr if secondary else None,
-            pod=secondary.pod_subnet_prefix if secondary else None,
-        )
-
-    @model_validator(mode="after")
-    def _check_plan(self) -> Network:
-        try:
-            self.subnet_plan()
-        except SubnetPlanError as err:
-            raise FieldError(err.field, str(err)) from None
-        return self
-
-
-class NodeGroup(Frozen):
-    instance_types: Annotated[list[str], Field(min_length=1)]
-    min_size: Annotated[int, Field(ge=1)] = 2
-    desired_size: Annotated[int, Field(ge=1)] = 2
-    max_size: Annotated[int, Field(ge=1)] = 4
-    disk_size_gib: Annotated[int, Field(ge=20, le=16384)] = 50
-
-    @model_validator(mode="after")
-    def _check_sizes(self) -> NodeGroup:
-        for index, name in enumerate(self.instance_types):
-            if not is_instance_type(name):
-                raise FieldError(f"instance_types.{index}", f"'{name}' is not an EC2 instance type (e.g. m7i.large)")
-        if len({architecture(t) for t in self.instance_types}) > 1:
-            raise FieldError("instance_types", "mixes arm64 (Graviton) and amd64 types; one node group has one AMI")
-        if not self.min_size <= self.desired_size <= self.max_size:
-            raise ValueError(
-                f"sizes must satisfy min_size <= desired_size <= max_size "
-                f"(got {self.min_size} <= {self.desired_size} <= {self.max_size})"
-            )
-        return self
-
-
-class Cluster(Frozen):
-    kubernetes_version: KubernetesVersion = "1.34"
-    endpoint_public_access: bool = False
-    public_access_cidrs: list[Ipv4Cidr] = []
-    admin_principal_arns: list[PrincipalArn] = []
-    log_types: list[LogType] = list(CONTROL_PLANE_LOG_TYPES)
-    log_retention_days: RetentionDays = 90
-    # Adopt a control-plane log group left behind by an earlier cluster of this
-    # name (Terraform import) instead of failing with "already exists".
-    adopt_existing_log_group: bool = False
-    system_node_group: NodeGroup = NodeGroup(instance_types=["m7i.large"])
-    # Pinned add-on versions; an add-on not listed gets the default version
-    # EKS publishes for the cluster's Kubernetes version.
-    addon_versions: dict[AddonName, Annotated[str, Field(pattern=r"^v\d+\.\d+\.\d+-eksbuild\.\d+$")]] = {}
-
-    @model_validator(mode="after")
-    def _check(self) -> Cluster:
-        if len(set(self.log_types)) != len(self.log_types):
-            raise FieldError("log_types", "a log type is listed twice")
-        if self.endpoint_public_access and not self.public_access_cidrs:
-            raise FieldError(
-                "public_access_cidrs",
-                "endpoint_public_access is on but no CIDR is allowed: list the CIDRs allowed to reach the API server",
-            )
-        return self
+    bucket: BucketName = Field(
+        description="S3 bucket the E-bootstrap stack creates for this environment's Terraform state; one per "
+        "environment."
+    )
+    bootstrap_backend: Literal["local", "s3"] = Field(
+        "local",
+        description="Where E-bootstrap keeps its own state: local (a file in the project root) for a new "
+        "environment, whose bucket does not exist yet; s3 once `make migrate-bootstrap` has moved it there.",
+    )
 
 
 class Alarms(Frozen):
-    email: Email | None = None
-    # Threshold per control-plane metric filter (see docs/observability.md), in
-    # events per period; filters not listed use their default.
-    period_seconds: Annotated[int, Field(ge=60)] = 300
-    evaluation_periods: PositiveInt = 1
-    thresholds: dict[str, PositiveInt] = {}
-    # VPC CNI alarms: assigned/total IPs and attached/attachable ENIs above this.
-    ip_utilisation_percent: Annotated[int, Field(ge=1, le=100)] = 80
+    email: Email | None = Field(
+        None, description="Address subscribed to the alarm topic; null: alarms fire with nobody notified."
+    )
+    period_seconds: Annotated[int, Field(ge=60)] = Field(
+        300, description="Period of every alarm in seconds (a multiple of 60): longer is calmer but slower."
+    )
+    evaluation_periods: PositiveInt = Field(
+        1, description="Consecutive periods over the threshold before an alarm fires."
+    )
+    thresholds: dict[str, PositiveInt] = Field(
+        {},
+        description="Threshold per control-plane metric filter, in events per period (docs/observability.md); "
+        f"filters not listed use their default. Filters: {', '.join(FILTER_NAMES)}.",
+    )
+    ip_utilisation_percent: Annotated[int, Field(ge=1, le=100)] = Field(
+        80,
+        description="VPC CNI alarms fire when assigned/total IPs or attached/attachable ENIs go above this "
+        "percentage: the warning before pods stop getting addresses.",
+    )
 
     @model_validator(mode="after")
     def _check_period(self) -> Alarms:
         unknown = sorted(set(self.thresholds) - set(FILTER_NAMES))
         if unknown:
-            raise FieldError(
-                f"thresholds.{unknown[0]}", f"no metric filter of this name (known: {', '.join(FILTER_NAMES)})"
-            )
+            match = closest(unknown[0], FILTER_NAMES)
+            hint = f": did you mean '{match}'?" if match else f" (known: {', '.join(FILTER_NAMES)})"
+            raise FieldError(f"thresholds.{unknown[0]}", f"no metric filter of this name{hint}")
         if self.period_seconds % 60:
             raise FieldError("period_seconds", f"{self.period_seconds} is not a multiple of 60")
         return self
@@ -168,18 +91,38 @@ class Alarms(Frozen):
 class Cni(Frozen):
     """VPC CNI settings (the vpc-cni add-on) and the IP plan's assumptions."""
 
-    prefix_delegation: bool = True
-    # None: 1 prefix in prefix mode unless warm_ip_target is set.
-    warm_prefix_target: Annotated[int, Field(ge=0, le=16)] | None = None
-    warm_ip_target: Annotated[int, Field(ge=0)] | None = None
-    minimum_ip_target: Annotated[int, Field(ge=0)] | None = None
-    # Pods in the secondary CIDR's pod subnets (ENIConfig per AZ).
-    custom_networking: bool = False
-    # None: the most every node kind can address (capped at 110 below 30 vCPUs).
-    max_pods: Annotated[int, Field(ge=8, le=250)] | None = None
-    # Addresses each node subnet keeps for load balancers and endpoint ENIs.
-    reserved_ips_per_subnet: Annotated[int, Field(ge=0)] = 32
-    warning_percent: Annotated[int, Field(ge=1, le=100)] = 80
+    prefix_delegation: bool = Field(
+        True,
+        description="Assign /28 prefixes to ENIs instead of single IPs: many more pods per node and fewer EC2 "
+        "API calls, but each prefix needs a free aligned /28 in the subnet.",
+    )
+    warm_prefix_target: Annotated[int, Field(ge=0, le=16)] | None = Field(
+        None,
+        description="Spare /28 prefixes each node keeps attached (prefix mode only); null: 1 unless "
+        "warm_ip_target is set. More is faster pod start, fewer free addresses.",
+    )
+    warm_ip_target: Annotated[int, Field(ge=0)] | None = Field(
+        None, description="Spare IPs each node keeps; null: the CNI default. Contradicts warm_prefix_target."
+    )
+    minimum_ip_target: Annotated[int, Field(ge=0)] | None = Field(
+        None, description="IPs each node holds at least, for nodes that start many pods at once; null: none."
+    )
+    custom_networking: bool = Field(
+        False,
+        description="Pods take addresses in network.secondary_cidr's pod subnets (an ENIConfig per AZ) instead "
+        "of the node subnets; needs network.secondary_cidr.",
+    )
+    max_pods: Annotated[int, Field(ge=8, le=250)] | None = Field(
+        None,
+        description="Max pods per node, for every node; null: the most every node kind can address (capped at "
+        "110 below 30 vCPUs). Lower it to need fewer addresses.",
+    )
+    reserved_ips_per_subnet: Annotated[int, Field(ge=0)] = Field(
+        32, description="Addresses each node subnet keeps for load balancers and endpoint ENIs in the IP plan."
+    )
+    warning_percent: Annotated[int, Field(ge=1, le=100)] = Field(
+        80, description="`make ip-plan` warns when a subnet would be more used than this at maximum scale."
+    )
 
     @model_validator(mode="after")
     def _check_warm_targets(self) -> Cni:
@@ -212,14 +155,19 @@ class Cni(Frozen):
 
 
 class Efs(Frozen):
-    enabled: bool = False
+    enabled: bool = Field(
+        False, description="Create an encrypted EFS file system with mount targets and its StorageClass."
+    )
     transition_to_ia: Literal[
         "AFTER_1_DAY", "AFTER_7_DAYS", "AFTER_14_DAYS", "AFTER_30_DAYS", "AFTER_60_DAYS", "AFTER_90_DAYS"
-    ] = "AFTER_30_DAYS"
-    throughput_mode: Literal["elastic", "bursting"] = "elastic"
+    ] = Field("AFTER_30_DAYS", description="When unread files move to Infrequent Access: cheaper storage, paid reads.")
+    throughput_mode: Literal["elastic", "bursting"] = Field(
+        "elastic", description="EFS throughput: elastic (pay per use, scales) or bursting (tied to size)."
+    )
 
 
 class Storage(Frozen):
-    # EBS volume type of the default StorageClass (named after it).
-    volume_type: Literal["gp3", "io2", "io1", "gp2", "st1", "sc1"] = "gp3"
-    efs: Efs = Efs()
+    volume_type: Literal["gp3", "io2", "io1", "gp2", "st1", "sc1"] = Field(
+        "gp3", description="EBS volume type of the default StorageClass (named after it); gp3 is the cheapest SSD."
+    )
+    efs: Efs = Field(Efs(), description="Optional EFS for ReadWriteMany volumes; off by default.")

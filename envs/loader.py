@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Mapping
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
+from envs.hints import YAML_TRAP, explain, field_loc, raw_document, raw_scalar, unknown_key
 from envs.schema import Environment
 
 ENVS_DIR = Path(__file__).resolve().parent
@@ -97,26 +100,45 @@ def _apply_overrides(env_name: str, data: dict[str, Any], environ: Mapping[str, 
     return applied
 
 
-def _describe(err: Mapping[str, Any]) -> tuple[tuple[str | int, ...], str]:
-    loc: tuple[str | int, ...] = tuple(err["loc"])
+Loc = tuple[str | int, ...]
+MISSING = "required but not set"
+
+
+def _describe(err: Mapping[str, Any], raw: Any) -> tuple[Loc, str, Loc | None]:
+    """(where, why, and for a misspelt key the key it meant)."""
+    loc = field_loc(err["loc"])
     original = (err.get("ctx") or {}).get("error")
     field = getattr(original, "field", None)
     if isinstance(field, str):
         loc = loc + tuple(field.split("."))
     kind = err["type"]
     if kind == "extra_forbidden":
-        return loc, "unknown key (not in the schema; check its spelling)"
+        reason, meant = unknown_key(Environment, loc, hidden=("name",))
+        return loc, reason, ((*loc[:-1], meant) if meant else None)
     if kind == "missing":
-        return loc, "required but not set"
+        return loc, MISSING, None
     if original is not None:
-        return loc, str(original)
-    return loc, err["msg"]
+        return loc, str(original), None
+    return loc, explain(err, raw_scalar(raw, loc)), None
 
 
 def _format_errors(path: Path, error: ValidationError, applied: dict[tuple[str, ...], str]) -> str:
-    lines = []
+    try:  # the file as written, for the YAML traps; it was read a moment ago
+        raw = raw_document(path.read_text(encoding="utf-8"))
+    except OSError:
+        raw = None
+    reasons: dict[Loc, str] = {}
+    meant: set[Loc] = set()
     for err in error.errors():
-        loc, reason = _describe(err)
+        loc, reason, misspelt = _describe(err, raw)
+        meant |= {misspelt} if misspelt else set()
+        # One line per setting: a union reports each member (str, int); the YAML trap, if any, says it all.
+        if loc not in reasons or (reason.startswith(YAML_TRAP) and not reasons[loc].startswith(YAML_TRAP)):
+            reasons[loc] = reason
+    lines = []
+    for loc, reason in reasons.items():
+        if loc in meant and reason == MISSING:
+            continue  # the misspelt key's line says it
         dotted = ".".join(str(p) for p in loc) or "(top level)"
         source = _display(path)
         for override_path, var in applied.items():
@@ -146,7 +168,9 @@ def available_environments(envs_dir: Path) -> dict[str, Path]:
 
 
 def load_environments(environ: Mapping[str, str] | None = None) -> list[Environment]:
-    """The environments selected by PLATFORM_ENVS (default: all) from PLATFORM_ENVS_DIR."""
+    """The environments selected by PLATFORM_ENVS (default: all) from PLATFORM_ENVS_DIR.
+    Every file is read and checked against the others, whatever the selection:
+    two environments sharing a state bucket break both even if only one is synthesized."""
     environ = os.environ if environ is None else environ
     envs_dir = Path(environ.get("PLATFORM_ENVS_DIR") or ENVS_DIR)
     available = available_environments(envs_dir)
@@ -158,26 +182,49 @@ def load_environments(environ: Mapping[str, str] | None = None) -> list[Environm
             raise ConfigError(
                 f"PLATFORM_ENVS: unknown environment '{name}' (files in {_display(envs_dir)}: {', '.join(available)})"
             )
-    names = selected or list(available)
     errors: list[str] = []
-    environments: list[Environment] = []
-    for name in dict.fromkeys(names):
+    environments: dict[str, Environment] = {}
+    for name, path in available.items():
         try:
-            environments.append(load_environment(available[name], environ))
+            environments[name] = load_environment(path, environ)
         except ConfigError as err:
             errors.append(str(err))
     if errors:
         raise ConfigError("\n".join(errors))
-    _check_unique(environments)
-    return environments
+    check_across_files(list(environments.values()), envs_dir)
+    return [environments[name] for name in dict.fromkeys(selected or available)]
 
 
-def _check_unique(environments: list[Environment]) -> None:
-    buckets: dict[str, str] = {}
+def check_across_files(environments: list[Environment], envs_dir: Path) -> None:
+    """What no single file can check: each environment its own state bucket and
+    cluster; one creator of GitHub's OIDC provider per account (IAM holds one per
+    issuer URL); VPCs of one account that overlap (a warning: they cannot be peered)."""
+    for what in ("state.bucket", "cluster name"):
+        seen: dict[str, str] = {}
+        for env in environments:
+            value = env.state.bucket if what == "state.bucket" else env.cluster_name
+            owner = seen.setdefault(value, env.name)
+            if owner != env.name:
+                raise ConfigError(
+                    f"{_display(envs_dir / (env.name + ENV_FILE_SUFFIX))}: {what}: '{value}' is also the "
+                    f"{what} of '{owner}'; each environment needs its own"
+                )
+    creators: dict[str, str] = {}
     for env in environments:
-        other = buckets.setdefault(env.state.bucket, env.name)
-        if other != env.name:
+        if env.ci is None or env.ci.oidc_provider != "create" or env.aws.account_id is None:
+            continue
+        owner = creators.setdefault(env.aws.account_id, env.name)
+        if owner != env.name:
             raise ConfigError(
-                f"{env.name}: state.bucket: '{env.state.bucket}' is also the state bucket of '{other}'; "
-                "each environment needs its own"
+                f"{_display(envs_dir / (env.name + ENV_FILE_SUFFIX))}: ci.oidc_provider: '{owner}' already creates "
+                f"GitHub's OIDC provider in account {env.aws.account_id} (one per account): set 'existing'"
             )
+    for index, env in enumerate(environments):
+        for other in environments[index + 1 :]:
+            same_account = env.aws.account_id is not None and env.aws.account_id == other.aws.account_id
+            if same_account and ip_network(env.network.vpc_cidr).overlaps(ip_network(other.network.vpc_cidr)):
+                print(
+                    f"warning: {env.name} and {other.name} share account {env.aws.account_id} and their VPCs "
+                    f"overlap ({env.network.vpc_cidr}, {other.network.vpc_cidr}): they can never be peered",
+                    file=sys.stderr,
+                )

@@ -1,107 +1,56 @@
-"""Schema of the Kubernetes platform layer: Karpenter, teams, overprovisioning."""
+"""Schema of the Kubernetes platform layer: teams and overprovisioning here;
+Karpenter (envs/karpenter.py) beside it, re-exported from this module."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from envs.fields import (
-    INSTANCE_CATEGORIES,
-    CpuMemory,
-    DnsLabel,
-    FieldError,
-    Frozen,
-    PositiveInt,
-    PrincipalArn,
-    Quantity,
-)
+from envs.fields import CpuMemory, DnsLabel, FieldError, Frozen, PositiveInt, PrincipalArn, Quantity
+from envs.karpenter import DisruptionBudget, Karpenter, KarpenterLimits, NodePool
 from planning.quantities import parse_quantity
 
-
-class KarpenterLimits(Frozen):
-    cpu: PositiveInt
-    memory_gib: PositiveInt
-
-
-class DisruptionBudget(Frozen):
-    """A Karpenter disruption budget: at most `nodes` (count or percentage) may be
-    disrupted at once; with `schedule` (cron, UTC) and `duration` it applies only then."""
-
-    nodes: Annotated[str, Field(pattern=r"^((100|[0-9]{1,2})%|[0-9]+)$")]
-    schedule: str | None = None
-    duration: Annotated[str, Field(pattern=r"^([0-9]+(s|m|h))+$")] | None = None
-    reasons: list[Literal["Underutilized", "Empty", "Drifted"]] = []
-
-    @model_validator(mode="after")
-    def _schedule_with_duration(self) -> DisruptionBudget:
-        if (self.schedule is None) != (self.duration is None):
-            raise FieldError("schedule", "schedule and duration must be set together")
-        if self.schedule is not None and len(self.schedule.split()) != 5:
-            raise FieldError("schedule", f"'{self.schedule}' is not a five-field cron expression")
-        return self
-
-
-Duration = Annotated[str, Field(pattern=r"^([0-9]+(s|m|h))+$")]
-
-
-class NodePool(Frozen):
-    name: DnsLabel
-    capacity_types: Annotated[list[Literal["on-demand", "spot"]], Field(min_length=1)]
-    weight: Annotated[int, Field(ge=1, le=100)] | None = None
-    instance_categories: Annotated[list[str], Field(min_length=1)] = ["c", "m", "r"]
-    min_generation: Annotated[int, Field(ge=1)] = 5
-    # Smallest instance (vCPUs) the pool may launch; with the CPU limit it bounds
-    # the node count the IP plan must hold.
-    min_vcpu: Annotated[int, Field(ge=2, le=48)] = 4
-    architectures: Annotated[list[Literal["amd64", "arm64"]], Field(min_length=1)] = ["amd64"]
-    limits: KarpenterLimits
-    consolidation_policy: Literal["WhenEmptyOrUnderutilized", "WhenEmpty"] = "WhenEmptyOrUnderutilized"
-    consolidate_after: Duration = "1m"
-    expire_after: Duration = "720h"
-    budgets: list[DisruptionBudget] = [DisruptionBudget(nodes="10%")]
-
-    @model_validator(mode="after")
-    def _check_categories(self) -> NodePool:
-        for index, category in enumerate(self.instance_categories):
-            if category not in INSTANCE_CATEGORIES:
-                raise FieldError(
-                    f"instance_categories.{index}",
-                    f"'{category}' is not an EC2 instance category ({', '.join(INSTANCE_CATEGORIES)})",
-                )
-        return self
-
-
-class Karpenter(Frozen):
-    # AL2023 AMI alias, pinned: `al2023@v20261015`. `al2023@latest` rolls every
-    # node whenever AWS publishes an AMI, which production must not do.
-    ami_alias: Annotated[str, Field(pattern=r"^al2023@(latest|v\d{8})$")]
-    node_pools: Annotated[list[NodePool], Field(min_length=1)]
-
-    @model_validator(mode="after")
-    def _unique_names(self) -> Karpenter:
-        names = [p.name for p in self.node_pools]
-        if len(set(names)) != len(names):
-            raise FieldError("node_pools", "a node pool name appears twice")
-        return self
+__all__ = [
+    "DisruptionBudget",
+    "Karpenter",
+    "KarpenterLimits",
+    "NodePool",
+    "Overprovisioning",
+    "Team",
+    "TeamLimits",
+    "TeamQuota",
+]
 
 
 class TeamQuota(Frozen):
-    requests_cpu: Quantity
-    requests_memory: Quantity
-    limits_cpu: Quantity
-    limits_memory: Quantity
-    pods: PositiveInt = 50
-    services: PositiveInt = 10
-    persistent_volume_claims: Annotated[int, Field(ge=0)] = 10
-    requests_storage: Quantity = "100Gi"
+    """The namespace's ResourceQuota: workloads must fit it at maximum scale and during a rollout."""
+
+    requests_cpu: Quantity = Field(description="Sum of CPU requests the namespace's pods may hold.")
+    requests_memory: Quantity = Field(description="Sum of memory requests the namespace's pods may hold.")
+    limits_cpu: Quantity = Field(description="Sum of CPU limits the namespace's pods may hold.")
+    limits_memory: Quantity = Field(description="Sum of memory limits the namespace's pods may hold.")
+    pods: PositiveInt = Field(
+        50, description="Most pods in the namespace; workloads' HPA max replicas (and rollout surge) must fit."
+    )
+    services: PositiveInt = Field(10, description="Most Services in the namespace.")
+    persistent_volume_claims: Annotated[int, Field(ge=0)] = Field(
+        10, description="Most PersistentVolumeClaims in the namespace."
+    )
+    requests_storage: Quantity = Field("100Gi", description="Sum of storage the namespace's volume claims may request.")
 
 
 class TeamLimits(Frozen):
     """LimitRange defaults for containers that set no requests or limits."""
 
-    default_request: CpuMemory = CpuMemory(cpu="100m", memory="128Mi")
-    default: CpuMemory = CpuMemory(cpu="500m", memory="512Mi")
+    default_request: CpuMemory = Field(
+        CpuMemory(cpu="100m", memory="128Mi"),
+        description="Requests a container without its own gets; the quota must admit at least one.",
+    )
+    default: CpuMemory = Field(
+        CpuMemory(cpu="500m", memory="512Mi"),
+        description="Limits a container without its own gets; at least default_request.",
+    )
 
     @model_validator(mode="after")
     def _request_below_limit(self) -> TeamLimits:
@@ -116,13 +65,16 @@ class TeamLimits(Frozen):
 
 
 class Team(Frozen):
-    name: DnsLabel
-    quota: TeamQuota
-    limits: TeamLimits = TeamLimits()
-    # Default-deny NetworkPolicy with DNS egress allowed.
-    network_policy: bool = True
-    # IAM principal that gets edit rights in the namespace only (EKS access entry).
-    principal_arn: PrincipalArn | None = None
+    name: DnsLabel = Field(description="The team's namespace (a DNS label); workloads name it in their team.")
+    quota: TeamQuota = Field(description="The namespace's ResourceQuota: what the team may use at most.")
+    limits: TeamLimits = Field(TeamLimits(), description="The namespace's LimitRange defaults.")
+    network_policy: bool = Field(
+        True, description="Default-deny NetworkPolicies (DNS and calls inside the namespace allowed)."
+    )
+    principal_arn: PrincipalArn | None = Field(
+        None,
+        description="IAM role or user given edit rights in this namespace only (an EKS access entry); null: none.",
+    )
 
     @model_validator(mode="after")
     def _quota_admits_one_pod(self) -> Team:
@@ -145,7 +97,11 @@ class Team(Frozen):
 class Overprovisioning(Frozen):
     """Low-priority placeholder pods that keep room for real pods (see docs/tenancy.md)."""
 
-    enabled: bool = True
-    replicas: Annotated[int, Field(ge=0)] | None = None  # None: one per AZ
-    cpu: Quantity = "1"
-    memory: Quantity = "2Gi"
+    enabled: bool = Field(
+        True, description="Run placeholder pods that real pods preempt, so bursts start without waiting for a node."
+    )
+    replicas: Annotated[int, Field(ge=0)] | None = Field(
+        None, description="Placeholder pods; null: one per AZ. replicas x cpu/memory is the room kept free (paid)."
+    )
+    cpu: Quantity = Field("1", description="CPU request of each placeholder: a share of a typical node.")
+    memory: Quantity = Field("2Gi", description="Memory request of each placeholder.")

@@ -1,25 +1,29 @@
-"""Typed schema of one environment file, by layer (envs/infrastructure.py,
-envs/platform.py, envs/application.py, built from envs/fields.py).
+"""Typed schema of one environment file, by layer (envs/infrastructure.py with
+envs/network.py and envs/cluster.py, envs/platform.py with envs/karpenter.py,
+envs/application.py, envs/delivery.py, built from envs/fields.py).
 
 Every model is frozen and forbids unknown keys, so a typo in a key is an error
 rather than a silently ignored setting. Checks that need several parts of the
 file (the IP plan fitting the subnets, production-only rules, workloads in
-their team's quota) live on `Environment`, so a bad file fails before any
-construct is built.
+their team's quota) live on `Environment` (with envs/capacity.py and
+envs/quotas.py), so a bad file fails before any construct is built. Every field
+carries a description: docs/configuration.md and envs/environment.schema.json
+are generated from them (python -m tools.config_reference).
 """
 
 from __future__ import annotations
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from envs.application import Workload
+from envs.capacity import check_ip_plan
 from envs.delivery import Ci, KubernetesJobs
 from envs.fields import DnsLabel, FieldError, Frozen
 from envs.infrastructure import Alarms, Aws, Cluster, Cni, NatStrategy, Network, State, Storage
 from envs.platform import Karpenter, Overprovisioning, Team
+from envs.quotas import check_workloads
 from planning.instances import INSTANCE_FACTS, facts_for_vcpus
 from planning.ip_capacity import IpPlan, NodeKind, max_pods_capacity, plan_ip_capacity
-from planning.quantities import parse_quantity
 
 __all__ = ["Environment"]
 
@@ -27,22 +31,39 @@ __all__ = ["Environment"]
 class Environment(Frozen):
     """One environment file. `name` comes from the file name, not the file."""
 
-    name: DnsLabel
-    production: bool = False
-    deletion_protection: bool = False
-    aws: Aws
-    state: State
-    network: Network
-    cluster: Cluster = Cluster()
-    karpenter: Karpenter
-    teams: list[Team] = []
-    workloads: list[Workload] = []
-    overprovisioning: Overprovisioning = Overprovisioning()
-    alarms: Alarms = Alarms()
-    cni: Cni = Cni()
-    storage: Storage = Storage()
-    # None: no CI identity; then cluster.admin_principal_arns must name who applies.
-    ci: Ci | None = None
+    name: DnsLabel = Field(description="The environment's name: its file name, never a key in the file.")
+    production: bool = Field(
+        False,
+        description="Production rules: NAT per AZ, no API endpoint open to 0.0.0.0/0, a pinned AMI and an "
+        "on-demand pool to fall back on.",
+    )
+    deletion_protection: bool = Field(
+        False,
+        description="Refuse to destroy the long-lived resources (cluster, VPC, data key, EFS, log groups): EKS "
+        "deletion protection and Terraform prevent_destroy.",
+    )
+    aws: Aws = Field(description="The AWS account and region every stack of this environment uses.")
+    state: State = Field(description="Where this environment's Terraform state lives.")
+    network: Network = Field(description="The VPC: CIDR, subnet sizes per tier, NAT, flow logs, pod CIDR.")
+    cluster: Cluster = Field(
+        Cluster(), description="The EKS cluster: version, endpoint access, logs, system node group, add-ons."
+    )
+    karpenter: Karpenter = Field(description="Karpenter's AMI and NodePools: the nodes workloads run on.")
+    teams: list[Team] = Field([], description="Team namespaces, each with a ResourceQuota, LimitRange and policies.")
+    workloads: list[Workload] = Field(
+        [], description="Applications deployed into team namespaces (Deployment, Service, PDB, HPA)."
+    )
+    overprovisioning: Overprovisioning = Field(
+        Overprovisioning(), description="Placeholder pods that keep spare capacity for bursts."
+    )
+    alarms: Alarms = Field(Alarms(), description="Control-plane and VPC CNI alarms and who they notify.")
+    cni: Cni = Field(Cni(), description="VPC CNI settings and the IP plan's assumptions (docs/ip-planning.md).")
+    storage: Storage = Field(Storage(), description="Default EBS StorageClass and optional EFS.")
+    ci: Ci | None = Field(
+        None,
+        description="GitHub Actions identity that plans and deploys (docs/operations.md); null: no CI, then "
+        "cluster.admin_principal_arns must name who applies.",
+    )
 
     def node_kinds(self) -> list[NodeKind]:
         group = self.cluster.system_node_group
@@ -104,8 +125,8 @@ class Environment(Frozen):
         if len(set(names)) != len(names):
             raise FieldError("teams", "a team name appears twice")
         self._check_kubernetes_access()
-        self._check_workloads()
-        self._check_ip_plan()
+        check_workloads(self.teams, self.workloads)
+        check_ip_plan(self)
         return self
 
     def _check_kubernetes_access(self) -> None:
@@ -125,58 +146,3 @@ class Environment(Frozen):
                     "GitHub-hosted runners cannot reach this cluster's endpoint (private, or public to an "
                     "allow-list their changing addresses are not on): use codebuild (runners in the VPC)",
                 )
-
-    def _check_workloads(self) -> None:
-        teams = {t.name: t for t in self.teams}
-        names = [w.name for w in self.workloads]
-        if len(set(names)) != len(names):
-            raise FieldError("workloads", "a workload name appears twice")
-        for index, workload in enumerate(self.workloads):
-            team = teams.get(workload.team)
-            if team is None:
-                raise FieldError(
-                    f"workloads.{index}.team",
-                    f"unknown namespace '{workload.team}' (teams: {', '.join(teams) or 'none'})",
-                )
-            for field in ("cpu", "memory"):
-                request = parse_quantity(str(getattr(workload.resources.requests, field)))
-                limit = parse_quantity(str(getattr(workload.resources.limits, field)))
-                if request > limit:
-                    raise FieldError(f"workloads.{index}.resources.requests.{field}", "is above its limit")
-                quota = parse_quantity(str(getattr(team.quota, f"requests_{field}")))
-                if request * workload.replicas.max > quota:
-                    raise FieldError(
-                        f"workloads.{index}.resources.requests.{field}",
-                        f"{workload.replicas.max} replicas x {getattr(workload.resources.requests, field)} exceed "
-                        f"team {team.name}'s quota requests_{field} ({getattr(team.quota, f'requests_{field}')})",
-                    )
-
-    def _check_ip_plan(self) -> None:
-        if self.cni.custom_networking and self.network.secondary_cidr is None:
-            raise FieldError(
-                "cni.custom_networking", "needs network.secondary_cidr: pods go to its subnets, one per AZ"
-            )
-        group = self.cluster.system_node_group
-        for index, name in enumerate(group.instance_types):
-            if name not in INSTANCE_FACTS:
-                raise FieldError(
-                    f"cluster.system_node_group.instance_types.{index}",
-                    f"no network facts for '{name}' in the IP planner (planning/ip_capacity.py INSTANCE_FACTS): add them",
-                )
-        mode = self.cni.mode()
-        for kind in self.node_kinds():
-            capacity = max_pods_capacity(kind.facts, mode)
-            if self.cni.max_pods is not None and self.cni.max_pods > capacity:
-                raise FieldError(
-                    "cni.max_pods",
-                    f"{self.cni.max_pods} is more than the CNI can address on the smallest {kind.name} node ({capacity})",
-                )
-        for use in self.ip_plan().shortfalls():
-            tier = "pod_subnet_prefix" if use.role == "pod" else "subnet_sizes.private"
-            field = f"network.secondary_cidr.{tier}" if use.role == "pod" else f"network.{tier}"
-            raise FieldError(
-                field,
-                f"IP plan of {self.name} does not fit: {use.role} subnet {use.cidr} (AZ {use.az_index}) needs "
-                f"{use.needed} addresses at maximum scale ({use.max_nodes} nodes, {use.max_pods} pods) but has "
-                f"{use.usable} usable: short by {-use.headroom}",
-            )

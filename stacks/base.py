@@ -16,6 +16,9 @@ def stack_name(env: Environment, layer: str) -> str:
     return f"{env.name}-{layer}"
 
 
+REQUIRED_TERRAFORM = ">= 1.10"
+
+
 def state_key(name: str) -> str:
     return f"{name}/terraform.tfstate"
 
@@ -24,7 +27,8 @@ class EnvironmentStack(TerraformStack):
     """A stack of one layer of one environment.
 
     `remote_state=False` is for the bootstrap stack only: it creates the bucket
-    the others keep their state in, so it starts with a local backend.
+    the others keep their state in, so it starts with a local backend, until
+    `state.bootstrap_backend: s3` says its state was moved into that bucket.
     `aws=False` leaves out the AWS provider in stacks with no AWS resource.
     """
 
@@ -48,7 +52,9 @@ class EnvironmentStack(TerraformStack):
                     )
                 ],
             )
-        if remote_state:
+        # Every stack uses S3 native locking and other 1.10 features.
+        self.add_override("terraform.required_version", REQUIRED_TERRAFORM)
+        if remote_state or env.state.bootstrap_backend == "s3":
             # The environment's state key, named: `encrypt` alone makes Terraform send
             # SSE-S3 on every write, which overrides the bucket's SSE-KMS default.
             S3Backend(

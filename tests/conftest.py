@@ -1,5 +1,8 @@
-"""One synthesis of every shipped environment per test session, shared by all
-stack tests (jsii makes each synth cost seconds)."""
+"""One synthesis of every shipped environment per test session (the `synth` fixture),
+shared by every test that reads the app's output: tests/stacks, tests/conformance,
+tests/tools and tests/test_main.py (jsii makes each synth cost seconds). Construct
+unit tests (tests/modules) never use it: each builds one small stack of its own.
+Layout and conventions: docs/testing.md."""
 
 from __future__ import annotations
 
@@ -16,10 +19,19 @@ from modules.base.provider_loading import enable_lazy_providers
 
 enable_lazy_providers()
 
+from cdktf import Testing  # noqa: E402
+
 from modules.best_practices import BestPractices  # noqa: E402
+
+# pytest would take cdktf's `Testing` (a class named Test*) for a test class in every
+# module that imports it, and warn that it cannot collect it.
+Testing.__test__ = False
 
 ROOT = Path(__file__).resolve().parent.parent
 UPSTREAM = Path(os.environ.get("PLATFORM_UPSTREAM_DIR", ROOT.parent / "shared" / "upstream"))
+# The environments the tests own (known values); envs/ is the user's (tests/test_user_envs.py).
+FIXTURE_ENVS = ROOT / "tests" / "fixtures" / "envs"
+FIXTURES = {"PLATFORM_ENVS_DIR": str(FIXTURE_ENVS)}
 
 
 @dataclass
@@ -28,6 +40,7 @@ class Synth:
     manifest: dict[str, Any]
     stacks: dict[str, dict[str, Any]]
     rules: BestPractices
+    production: dict[str, bool]  # environment name -> production class
 
     def stack(self, name: str) -> dict[str, Any]:
         return self.stacks[name]
@@ -56,14 +69,28 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synth]:
     from tools.summary import stack_documents
 
     outdir = tmp_path_factory.mktemp("cdktf.out")
-    platform = build_app(load_environments({}), str(outdir))
+    environments = load_environments(FIXTURES)
+    platform = build_app(environments, str(outdir))
     platform.app.synth()
     manifest = json.loads((outdir / "manifest.json").read_text())
     stacks = stack_documents(outdir)
-    yield Synth(outdir=outdir, manifest=manifest, stacks=stacks, rules=platform.rules)
+    production = {e.name: e.production for e in environments}
+    yield Synth(outdir=outdir, manifest=manifest, stacks=stacks, rules=platform.rules, production=production)
 
 
 def resolve_policy(synth: Synth, stack: str, ref: str) -> dict[str, Any]:
     """The aws_iam_policy_document a `${data.aws_iam_policy_document.X.json}` reference points at."""
     name = ref.removeprefix("${data.aws_iam_policy_document.").removesuffix(".json}")
     return synth.data(stack, "aws_iam_policy_document")[name]
+
+
+# The files that take longest go first, so the two xdist workers finish together.
+SLOW_FIRST = ("test_validate.py", "test_checkov.py", "test_user_edits.py", "test_main.py", "test_workflows.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return SLOW_FIRST.index(name) if name in SLOW_FIRST else len(SLOW_FIRST)
+
+    items.sort(key=rank)

@@ -2,7 +2,7 @@
 
 Used by `make plan`/`make deploy`, and by the pull-request and deploy workflows:
   python -m tools.stacks [--env dev] [--skip-bootstrap] [--only aws|kubernetes] [--json]
-`--json` prints a GitHub Actions matrix: [{"stack", "env", "region", "kubernetes", "runner"}].
+`--json` prints a GitHub Actions matrix: [{"stack", "env", "layer", "region", "kubernetes", "runner", "variable"}].
 `kubernetes` marks stacks with a Kubernetes or Helm provider: they must run where
 the cluster endpoint answers, which is `runner` (a CodeBuild runner project in
 the VPC, from the environment's cluster stack) when set, else GitHub-hosted.
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from dataclasses import asdict, dataclass
 from graphlib import TopologicalSorter
@@ -33,6 +34,7 @@ class StackRow:
     region: str
     kubernetes: bool
     runner: str  # "codebuild-<project>" for an in-VPC runner, "" for GitHub-hosted
+    variable: str  # the environment as GitHub variable names take it: EU_PROD for eu-prod
 
 
 def ordered_stacks(manifest: dict[str, Any]) -> list[str]:
@@ -66,7 +68,8 @@ def rows_of(manifest: dict[str, Any], docs: dict[str, dict[str, Any]]) -> list[S
         kubernetes = is_kubernetes_stack(doc)
         project = docs.get(f"{env}-cluster", {}).get("output", {}).get(RUNNER_OUTPUT, {}).get("value")
         runner = f"codebuild-{project}" if kubernetes and project else ""
-        rows.append(StackRow(name, env, layer, region, kubernetes, runner))
+        variable = re.sub(r"[^A-Z0-9]", "_", env.upper())
+        rows.append(StackRow(name, env, layer, region, kubernetes, runner, variable))
     return rows
 
 

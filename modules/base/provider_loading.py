@@ -5,7 +5,7 @@ is most of a synth's wall time. Each submodule imports only the package's `_jsii
 assembly and what it needs itself, so the package's own `__init__` can be skipped:
 we register an empty package module (with the right `__path__`) and let Python
 import just the submodules the stacks use. The JSON is byte-identical either way
-(tests/test_provider_loading.py checks it).
+(tests/test_main.py checks it).
 
 Call `enable_lazy_providers()` before anything imports a provider package.
 Set PLATFORM_EAGER_PROVIDERS=1 to turn it off (plain imports).

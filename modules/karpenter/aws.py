@@ -4,7 +4,7 @@ node role and its access entry, and the interruption queue with the five
 EventBridge rules that feed it.
 
 The policy statements follow Karpenter 1.14.1's `cloudformation.yaml` statement
-by statement (tests/test_karpenter_conformance.py compares them), written as
+by statement (tests/conformance/test_karpenter_iam.py compares them), written as
 structured documents instead of JSON strings.
 """
 

@@ -1,6 +1,6 @@
 """The Karpenter controller's IAM policies: the six documents of Karpenter
 1.14.1's getting-started `cloudformation.yaml`, statement by statement
-(tests/test_karpenter.py compares them with upstream), as structured
+(tests/conformance/test_karpenter_iam.py compares them with upstream), as structured
 statements instead of JSON strings."""
 
 from __future__ import annotations

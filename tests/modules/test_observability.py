@@ -1,0 +1,191 @@
+"""modules/observability: control-plane metric filters, alarms, saved queries, dashboard and
+the encrypted alarm topic; the CNI Metrics Helper's role and IP alarms; as cdktf unit tests."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from cdktf import TerraformStack, Testing
+from cdktf_cdktf_provider_aws.provider import AwsProvider
+
+from modules.observability.cni_metrics import CniAlarmSettings, CniMetricsHelperAws, dashboard_widgets, helper_values
+from modules.observability.control_plane import ControlPlaneObservability, ObservabilitySettings, active_filters
+from planning.control_plane_filters import FILTERS
+from tests.modules.helpers import CLUSTER, REGION, Doc, cluster_handle, named, only, parse, ref, resources, statements
+
+LOG_GROUP = "/aws/eks/demo/cluster"
+LOG_TYPES = ["api", "audit"]
+EXTRA_WIDGET = {"type": "text", "x": 0, "y": 50, "width": 6, "height": 2, "properties": {"markdown": "runbook"}}
+
+
+@pytest.fixture(scope="module")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> str:
+    stack = TerraformStack(Testing.app(outdir=str(tmp_path_factory.mktemp("observability"))), "observability")
+    AwsProvider(stack, "aws", region=REGION)
+    cluster = cluster_handle(stack)
+    settings = ObservabilitySettings(
+        log_group_name=LOG_GROUP,
+        log_types=LOG_TYPES,
+        thresholds={"Forbidden403": 7},
+        period_seconds=300,
+        evaluation_periods=2,
+        alarm_email="oncall@example.com",
+        protect=True,
+        extra_widgets=[EXTRA_WIDGET],
+    )
+    observability = ControlPlaneObservability(stack, "observability", settings, cluster=cluster)
+    alarms = CniAlarmSettings(
+        topic_arn=observability.topic_arn, utilisation_percent=80, period_seconds=300, evaluation_periods=2
+    )
+    CniMetricsHelperAws(stack, "cni-metrics-helper", alarms, cluster=cluster)
+    return Testing.synth(stack)
+
+
+def topic_arn(doc: Doc) -> str:
+    name, _ = only(doc, "aws_sns_topic")
+    return ref("aws_sns_topic", name, "arn")
+
+
+def test_alarm_topic_encrypted_publishable_by_cloudwatch_only_over_tls(synthesized: str) -> None:
+    doc = parse(synthesized)
+    key_name, key = only(doc, "aws_kms_key")
+    assert Testing.to_have_resource_with_properties(
+        synthesized, "aws_sns_topic", {"name": "demo-alarms", "kms_master_key_id": ref("aws_kms_key", key_name, "arn")}
+    )
+    assert key["enable_key_rotation"] is True and key["lifecycle"] == {"prevent_destroy": True}
+    key_users = statements(doc, key["policy"])["CloudWatchAlarmsPublish"]
+    assert key_users["principals"] == [{"type": "Service", "identifiers": ["cloudwatch.amazonaws.com"]}]
+    assert key_users["actions"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    _, topic_policy = only(doc, "aws_sns_topic_policy")
+    granted = statements(doc, topic_policy["policy"])
+    publish = granted["CloudWatchAlarmsPublish"]
+    assert publish["actions"] == ["sns:Publish"] and publish["resources"] == [topic_arn(doc)]
+    assert publish["condition"][0]["variable"] == "aws:SourceAccount"
+    assert granted["DenyInsecureTransport"]["effect"] == "Deny"
+    assert Testing.to_have_resource_with_properties(
+        synthesized,
+        "aws_sns_topic_subscription",
+        {"protocol": "email", "endpoint": "oncall@example.com", "topic_arn": topic_arn(doc)},
+    )
+
+
+def test_one_filter_alarm_and_query_per_filter_of_a_shipped_log_type(synthesized: str) -> None:
+    expected = active_filters(LOG_TYPES)
+    assert 0 < len(expected) < len(FILTERS)  # authenticator filters left out: that log type is not shipped
+    doc = parse(synthesized)
+    filters = {
+        f["metric_transformation"]["name"]: f for f in resources(doc, "aws_cloudwatch_log_metric_filter").values()
+    }
+    alarms = {
+        a["metric_name"]: a
+        for a in resources(doc, "aws_cloudwatch_metric_alarm").values()
+        if a.get("namespace") == "EKS/ControlPlane/demo"
+    }
+    queries = {q["name"]: q for q in resources(doc, "aws_cloudwatch_query_definition").values()}
+    assert set(filters) == set(alarms) == {f.name for f in expected}
+    assert set(queries) == {f"demo/{f.name}" for f in expected}
+    for f in expected:
+        assert filters[f.name]["log_group_name"] == LOG_GROUP and filters[f.name]["pattern"] == f.pattern
+        assert filters[f.name]["metric_transformation"] == {
+            "name": f.name,
+            "namespace": "EKS/ControlPlane/demo",
+            "value": "1",
+            "default_value": "0",
+            "unit": "Count",
+        }
+        alarm = alarms[f.name]
+        assert alarm["threshold"] == (7 if f.name == "Forbidden403" else f.default_threshold)
+        assert (alarm["statistic"], alarm["period"], alarm["evaluation_periods"]) == ("Sum", 300, 2)
+        assert alarm["alarm_actions"] == alarm["ok_actions"] == [topic_arn(doc)]
+        assert alarm["treat_missing_data"] == "notBreaching"
+        filter_name, _ = named(doc, "aws_cloudwatch_log_metric_filter", f"filter-{f.name}")
+        assert alarm["depends_on"] == [f"aws_cloudwatch_log_metric_filter.{filter_name}"]
+        assert queries[f"demo/{f.name}"]["log_group_names"] == [LOG_GROUP]
+        assert queries[f"demo/{f.name}"]["query_string"] == f.query
+
+
+def test_dashboard_shows_every_alarm_and_the_extra_widgets(synthesized: str) -> None:
+    doc = parse(synthesized)
+    _, dashboard = only(doc, "aws_cloudwatch_dashboard")
+    assert dashboard["dashboard_name"] == "demo-control-plane"
+    widgets = json.loads(dashboard["dashboard_body"])["widgets"]
+    (alarm_widget,) = [w for w in widgets if w["type"] == "alarm"]
+    control_plane_alarms = {
+        ref("aws_cloudwatch_metric_alarm", n, "arn")
+        for n, a in resources(doc, "aws_cloudwatch_metric_alarm").items()
+        if a.get("namespace") == "EKS/ControlPlane/demo"
+    }
+    assert set(alarm_widget["properties"]["alarms"]) == control_plane_alarms
+    metrics = [w["properties"]["metrics"] for w in widgets if w["type"] == "metric"]
+    assert metrics == [[["EKS/ControlPlane/demo", f.name]] for f in active_filters(LOG_TYPES)]
+    assert widgets[-1] == EXTRA_WIDGET
+
+
+def test_cni_metrics_helper_may_only_put_metrics_in_its_namespace(synthesized: str) -> None:
+    doc = parse(synthesized)
+    role_name, role = named(doc, "aws_iam_role", "role")
+    assert role["name"] == "demo-cni-metrics-helper"
+    assert Testing.to_have_resource_with_properties(
+        synthesized,
+        "aws_eks_pod_identity_association",
+        {
+            "cluster_name": CLUSTER,
+            "namespace": "kube-system",
+            "service_account": "cni-metrics-helper",
+            "role_arn": ref("aws_iam_role", role_name, "arn"),
+        },
+    )
+    _, policy = only(doc, "aws_iam_role_policy")
+    assert policy["role"] == ref("aws_iam_role", role_name, "id")
+    (statement,) = statements(doc, policy["policy"]).values()
+    assert statement["actions"] == ["cloudwatch:PutMetricData"]
+    assert statement["condition"] == [
+        {"test": "StringEquals", "variable": "cloudwatch:namespace", "values": ["Kubernetes"]}
+    ]
+
+
+def test_ip_alarms_on_the_alarm_topic(synthesized: str) -> None:
+    doc = parse(synthesized)
+    alarms = {a["alarm_name"]: a for a in resources(doc, "aws_cloudwatch_metric_alarm").values()}
+    for name in ("demo-ip-utilisation", "demo-eni-exhaustion", "demo-ipamd-errors"):
+        assert alarms[name]["alarm_actions"] == alarms[name]["ok_actions"] == [topic_arn(doc)]
+    utilisation = alarms["demo-ip-utilisation"]
+    assert utilisation["threshold"] == 80 and utilisation["comparison_operator"] == "GreaterThanThreshold"
+    queries = {q["id"]: q for q in utilisation["metric_query"]}
+    assert queries["utilisation"] == {
+        "id": "utilisation",
+        "expression": "100 * used / total",
+        "label": "assignIPAddresses / totalIPAddresses (%)",
+        "return_data": True,
+    }
+    assert queries["used"]["metric"] == {
+        "namespace": "Kubernetes",
+        "metric_name": "assignIPAddresses",
+        "dimensions": {"CLUSTER_ID": CLUSTER},
+        "period": 300,
+        "stat": "Maximum",
+    }
+    assert queries["total"]["metric"]["metric_name"] == "totalIPAddresses"
+    assert queries["used"]["return_data"] is False
+    errors = alarms["demo-ipamd-errors"]
+    assert (errors["metric_name"], errors["threshold"], errors["dimensions"]) == (
+        "ipamdErr",
+        0,
+        {"CLUSTER_ID": CLUSTER},
+    )
+
+
+def test_cni_metrics_helper_values_and_widgets() -> None:
+    values = helper_values(CLUSTER, REGION)
+    # Set, or the helper asks instance metadata, which IMDSv2 with hop limit 1 denies to pods.
+    assert values["env"] == {"USE_CLOUDWATCH": "true", "AWS_CLUSTER_ID": CLUSTER}
+    assert values["nodeSelector"] == {"eks-platform/node-group": "system"}
+    assert values["tolerations"] == [{"key": "CriticalAddonsOnly", "operator": "Exists"}]
+    assert values["resources"]["requests"] == {"cpu": "50m", "memory": "64Mi"}
+    widgets = dashboard_widgets(CLUSTER, REGION, 300)
+    assert [w["properties"]["title"] for w in widgets] == [
+        "VPC CNI: assigned vs total IPs",
+        "VPC CNI: ENIs and ipamd errors",
+    ]
+    assert widgets[0]["properties"]["metrics"][0] == ["Kubernetes", "assignIPAddresses", "CLUSTER_ID", CLUSTER]
