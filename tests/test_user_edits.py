@@ -45,6 +45,8 @@ def edited(tmp_path_factory: pytest.TempPathFactory) -> Outcome:
     create("qa", "10.40.0.0/16", "dev", envs_dir)  # make new-env NAME=qa CIDR=10.40.0.0/16
     (envs_dir / "qa.yaml").rename(envs_dir / "eu-prod.yaml")  # renamed: a name with '-'
     edit(envs_dir / "eu-prod.yaml", lambda env: env["state"].update(bucket="example-platform-eu-prod-tfstate"))
+    # Its bootstrap state moved into the bucket (make migrate-bootstrap): the synth keeps it there.
+    edit(envs_dir / "eu-prod.yaml", lambda env: env["state"].update(bootstrap_backend="s3"))
     edit(envs_dir / "eu-prod.yaml", team_edits)
     # Every file is loaded and checked against the others; only the new one is synthesized.
     return synthesize(envs_dir, tmp_path_factory.mktemp("edited") / "cdktf.out", {"PLATFORM_ENVS": "eu-prod"})
@@ -62,6 +64,18 @@ def test_a_new_environment_with_the_usual_edits_keeps_every_invariant(
     ]
     assert any(image.endswith(DIGEST) for image in images)
     assert checkov_problems(edited, tmp_path, synth.stacks) == []
+
+
+def test_bootstrap_state_in_the_bucket_once_the_config_says_so(edited: Outcome, synth: Synth) -> None:
+    backend = edited.stacks["eu-prod-bootstrap"]["terraform"]["backend"]
+    assert backend["s3"]["key"] == "eu-prod-bootstrap/terraform.tfstate"
+    assert backend["s3"]["bucket"] == "example-platform-eu-prod-tfstate" and backend["s3"]["use_lockfile"] is True
+    assert "local" in synth.stack("dev-bootstrap")["terraform"]["backend"]  # the default for a new environment
+
+
+def test_every_stack_requires_terraform_1_10(edited: Outcome, synth: Synth) -> None:
+    for doc in [*edited.stacks.values(), *synth.stacks.values()]:
+        assert doc["terraform"]["required_version"] == ">= 1.10"
 
 
 def test_tools_read_an_environment_name_with_a_dash(edited: Outcome) -> None:
