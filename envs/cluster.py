@@ -3,7 +3,7 @@ endpoint access, control-plane logs, the system node group, add-on pins."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -57,6 +57,12 @@ class Cluster(Frozen):
         "1.34",
         description='EKS Kubernetes version, quoted ("1.34"): YAML reads 1.30 as the number 1.3. '
         "Only versions this project is tested against.",
+    )
+    support_type: Literal["STANDARD", "EXTENDED"] = Field(
+        "STANDARD",
+        description="EKS upgrade policy at the end of a version's standard support: STANDARD upgrades the control "
+        "plane automatically; EXTENDED keeps the old version in paid extended support (6x the hourly "
+        "control-plane price). Set it explicitly: EKS's own default is EXTENDED. See docs/upgrades.md.",
     )
     endpoint_public_access: bool = Field(
         False,

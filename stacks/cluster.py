@@ -42,6 +42,7 @@ class ClusterStack(EnvironmentStack):
             ClusterSettings(
                 name=env.cluster_name,
                 kubernetes_version=c.kubernetes_version,
+                support_type=c.support_type,
                 control_plane_subnet_ids=network.intra_subnet_ids,
                 endpoint_public_access=c.endpoint_public_access,
                 public_access_cidrs=c.public_access_cidrs,

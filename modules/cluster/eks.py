@@ -26,6 +26,7 @@ from cdktf_cdktf_provider_aws.eks_cluster import (
     EksClusterAccessConfig,
     EksClusterEncryptionConfig,
     EksClusterEncryptionConfigProvider,
+    EksClusterUpgradePolicy,
     EksClusterVpcConfig,
 )
 from constructs import Construct
@@ -56,6 +57,9 @@ class ClusterSettings:
     """Control-plane log types EKS ships to the log group."""
     log_retention_days: int
     """Days the control-plane logs are kept."""
+    support_type: str = "STANDARD"
+    """EKS upgrade policy: STANDARD (auto-upgrade at the end of standard support) or EXTENDED (paid
+    extended support). Default: STANDARD (EKS's own default is EXTENDED)."""
     adopt_existing_log_group: bool = False
     """Import the log group, which EKS may recreate as a deleted cluster's last logs flush. Default: False."""
     protect: bool = False
@@ -143,6 +147,7 @@ class Cluster(Construct):
                 provider=EksClusterEncryptionConfigProvider(key_arn=self.secrets_key.arn),
             ),
             enabled_cluster_log_types=list(s.log_types),
+            upgrade_policy=EksClusterUpgradePolicy(support_type=s.support_type),
             deletion_protection=s.protect,
             # Our log group, with retention and KMS, must exist first; the role's
             # policy must outlive the cluster on destroy.
