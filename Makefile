@@ -32,7 +32,7 @@ NODE_TOOLS := node_modules/.installed
 PLATFORM_PYPI_URL ?= $(shell p=$(PYTHON); [ -x $(PIPENV_VENV)/bin/python ] && p=$(PIPENV_VENV)/bin/python; $$p -c 'import os; from pip._internal.models.index import PyPI; print(os.environ.get("PIP_INDEX_URL") or PyPI.simple_url)')
 export PLATFORM_PYPI_URL
 
-.PHONY: help setup node-tools synth validate test lint bench ip-plan preflight plan deploy new-env migrate-bootstrap diff graph require-env clean
+.PHONY: help setup node-tools synth validate test lint bench ip-plan preflight plan deploy new-env migrate-bootstrap diff graph versions cost require-env clean
 help:
 	@echo "make synth   set up, synthesize every environment into cdktf.out/, print a summary"
 	@echo "make validate  synthesize, then terraform validate every stack (offline with a provider mirror)"
@@ -46,6 +46,8 @@ help:
 	@echo "make new-env NAME=qa CIDR=10.40.0.0/16 [FROM=dev]   a new environment file, and what to create on GitHub"
 	@echo "make migrate-bootstrap ENV=dev   move ENV's bootstrap state into its bucket (after state.bootstrap_backend: s3)"
 	@echo "make diff [REF=origin/main]   resources added, removed, changed per stack: synth of REF vs the working tree"
+	@echo "make versions   every version pin per environment (Kubernetes, add-ons, charts, AMI, images, packages)"
+	@echo "make cost [OUT=cdktf.out]   ESTIMATED fixed monthly cost per environment from the synthesized JSON"
 	@echo "make graph   synthesize, draw the stacks and what each reads from the others (cdktf.out/graph.mmd, graph.svg)"
 
 $(PIPENV):
@@ -147,6 +149,16 @@ REF ?= origin/main
 DIFF_ARGS ?=
 diff: setup
 	@$(PY) -m tools.diff --ref "$(REF)" $(DIFF_ARGS)
+
+# Every pin in one table; the upgrade order: docs/upgrades.md.
+versions: setup
+	@$(PY) -m tools.versions
+
+# An estimate from list prices (tools/prices.yaml) over a synthesized folder (default cdktf.out).
+OUT ?= cdktf.out
+cost: setup
+	@test -f "$(OUT)/manifest.json" || [ "$(OUT)" != cdktf.out ] || $(PY) main.py
+	@$(PY) -m tools.cost "$(OUT)"
 
 graph: setup
 	$(PY) main.py

@@ -99,6 +99,15 @@ def in_promotion_order(environments: list[Environment]) -> list[Environment]:
     return sorted(environments, key=lambda e: (e.ci is None, e.ci.deploy_order if e.ci else 0, e.name))
 
 
+def environment_order(names: list[str]) -> list[str]:
+    """names in envs/'s promotion order; names envs/ does not hold (or cannot load) after, by name."""
+    try:
+        known = [e.name for e in in_promotion_order(load_environments({}))]
+    except ConfigError:
+        known = []
+    return [n for n in known if n in names] + sorted(set(names) - set(known))
+
+
 def node_packages(package_json: Path = ROOT / "package.json") -> dict[str, str]:
     dependencies: Mapping[str, str] = json.loads(package_json.read_text())["devDependencies"]
     return {name: dependencies[name] for name in NODE_PACKAGES}
