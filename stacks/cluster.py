@@ -142,6 +142,7 @@ class ClusterStack(EnvironmentStack):
             "system-nodes",
             NodeGroupSettings(
                 name="system",
+                kubernetes_version=c.kubernetes_version,
                 subnet_ids=network.private_subnet_ids,
                 instance_types=ng.instance_types,
                 min_size=ng.min_size,

@@ -47,6 +47,9 @@ class NodeGroupSettings:
 
     name: str
     """Node group name prefix; also part of its launch template's and node role's names."""
+    kubernetes_version: str
+    """The control plane's version: the group follows it (a rolling update after the
+    control plane's), instead of staying on the version it was created with."""
     subnet_ids: Sequence[str]
     """Subnets of the nodes: the private subnets."""
     instance_types: Sequence[str]
@@ -110,6 +113,7 @@ class SystemNodeGroup(Construct):
             cluster_name=cluster.name_ref,
             node_group_name_prefix=f"{s.name}-",
             node_role_arn=self.role.arn,
+            version=s.kubernetes_version,
             subnet_ids=list(s.subnet_ids),
             instance_types=list(s.instance_types),
             ami_type=ami_type(s.instance_types),

@@ -75,6 +75,7 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> str:
     )
     settings = NodeGroupSettings(
         name="system",
+        kubernetes_version="1.34",
         subnet_ids=["subnet-private-0", "subnet-private-1"],
         instance_types=["m7g.large"],
         min_size=2,

@@ -23,6 +23,8 @@ def test_system_node_group(synth: Synth, env: str, sizes: tuple[int, int, int], 
     assert all("network_private-" in s for s in group["subnet_ids"]) and len(group["subnet_ids"]) == 3
     assert group["taint"] == [{"key": "CriticalAddonsOnly", "value": "true", "effect": "NO_SCHEDULE"}]
     assert group["labels"] == {"eks-platform/node-group": "system"}
+    # It follows the control plane's version (updated after it) instead of keeping its first one.
+    assert group["version"] == one(synth, stack, "aws_eks_cluster")["version"] == "1.34"
     assert "remote_access" not in group
     template = one(synth, stack, "aws_launch_template")
     assert template["metadata_options"] == {
