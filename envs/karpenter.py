@@ -79,6 +79,11 @@ class NodePool(Frozen):
     expire_after: Duration = Field(
         "720h", description="Node lifetime before Karpenter replaces it (e.g. 720h): keeps nodes patched."
     )
+    termination_grace_period: Duration = Field(
+        "48h",
+        description="Longest a draining node waits for its pods (e.g. 48h) before Karpenter deletes them, PDBs and "
+        "do-not-disrupt notwithstanding: without it a PDB can hold an expired node forever.",
+    )
     budgets: list[DisruptionBudget] = Field(
         [DisruptionBudget(nodes="10%")],
         description="Disruption budgets: how many nodes Karpenter may disrupt at once, and when.",

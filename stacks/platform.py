@@ -107,6 +107,7 @@ class PlatformStack(EnvironmentStack):
                     consolidation_policy=pool.consolidation_policy,
                     consolidate_after=pool.consolidate_after,
                     expire_after=pool.expire_after,
+                    termination_grace_period=pool.termination_grace_period,
                     budgets=[Budget(b.nodes, b.schedule, b.duration, b.reasons) for b in pool.budgets],
                     weight=pool.weight,
                 )

@@ -65,6 +65,7 @@ def pool(name: str, capacity_type: str, **extra: Any) -> NodePoolSettings:
         consolidation_policy="WhenEmptyOrUnderutilized",
         consolidate_after="1m",
         expire_after="720h",
+        termination_grace_period="48h",
         budgets=[Budget("10%")],
     )
     return dataclasses.replace(settings, **extra)
@@ -249,6 +250,7 @@ def test_node_pools_after_their_class(kubernetes: str) -> None:
         template = pool_resource["manifest"]["spec"]["template"]["spec"]
         assert template["nodeClassRef"] == {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": "default"}
         assert template["expireAfter"] == "720h"
+        assert template["terminationGracePeriod"] == "48h"
 
 
 def test_node_pool_requirements_limits_and_budgets(kubernetes: str) -> None:

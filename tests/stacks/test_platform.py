@@ -52,6 +52,17 @@ def test_node_pools_per_environment(synth: Synth) -> None:
     assert dev["spot"]["weight"] > dev["on-demand"]["weight"]
 
 
+def test_every_node_pool_bounds_its_drain(synth: Synth) -> None:
+    """With expireAfter and no terminationGracePeriod a PDB could hold an expired node forever."""
+    grace = {
+        (env, p["metadata"]["name"]): p["spec"]["template"]["spec"]["terminationGracePeriod"]
+        for env in ("dev", "prod")
+        for p in manifests(synth, f"{env}-platform", "NodePool")
+    }
+    assert grace[("dev", "spot")] == "24h"  # set in the fixture
+    assert grace[("prod", "on-demand")] == "48h"  # the default
+
+
 def classes(synth: Synth, env: str) -> dict[str, dict[str, Any]]:
     found = [m["manifest"] for m in synth.resources(f"{env}-platform", "kubernetes_manifest").values()]
     return {m["metadata"]["name"]: m for m in found if m["kind"] == "StorageClass"}
