@@ -52,6 +52,7 @@ class ClusterStack(EnvironmentStack):
                 protect=env.deletion_protection,
                 admin_role_names=[ci_role_name(env.cluster_name, DEPLOY)] if ci else [],
                 viewer_role_names=[ci_role_name(env.cluster_name, PLAN)] if ci else [],
+                zonal_shift=env.production if c.zonal_shift is None else c.zonal_shift,
             ),
         )
         self.handle = cluster = ClusterHandle(

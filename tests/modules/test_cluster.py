@@ -200,6 +200,7 @@ def test_protection_and_deletion_protection(synthesized: str) -> None:
     doc = parse(synthesized)
     _, cluster = only(doc, "aws_eks_cluster")
     assert cluster["deletion_protection"] is True and cluster["lifecycle"] == {"prevent_destroy": True}
+    assert cluster["zonal_shift_config"] == {"enabled": False}  # the default
     assert all(k["lifecycle"] == {"prevent_destroy": True} for k in resources(doc, "aws_kms_key").values())
 
 
@@ -255,6 +256,7 @@ def test_node_group_in_the_given_private_subnets_for_critical_addons_only(nodes:
     )
     _, group = only(doc, "aws_eks_node_group")
     assert group["taint"] == [{"key": "CriticalAddonsOnly", "value": "true", "effect": "NO_SCHEDULE"}]
+    assert group["node_repair_config"] == {"enabled": True}
     assert "remote_access" not in group
 
 

@@ -23,6 +23,7 @@ def test_system_node_group(synth: Synth, env: str, sizes: tuple[int, int, int], 
     assert all("network_private-" in s for s in group["subnet_ids"]) and len(group["subnet_ids"]) == 3
     assert group["taint"] == [{"key": "CriticalAddonsOnly", "value": "true", "effect": "NO_SCHEDULE"}]
     assert group["labels"] == {"eks-platform/node-group": "system"}
+    assert group["node_repair_config"] == {"enabled": True}
     assert "remote_access" not in group
     template = one(synth, stack, "aws_launch_template")
     assert template["metadata_options"] == {
