@@ -232,8 +232,10 @@ def test_cni_metrics_helper_iam_and_alarms(synth: Synth) -> None:
         "eniMaxAvailable",
     }
     topic = next(iter(synth.resources(stack, "aws_sns_topic")))
-    for name in ("prod-platform-ip-utilisation", "prod-platform-ipamd-errors", "prod-platform-eni-exhaustion"):
-        assert alarms[name]["alarm_actions"] == [f"${{aws_sns_topic.{topic}.arn}}"]
+    cni = ("ip-utilisation", "ipamd-errors", "eni-exhaustion", "cni-metrics-helper-heartbeat")
+    for name in cni:
+        assert alarms[f"prod-platform-{name}"]["alarm_actions"] == [f"${{aws_sns_topic.{topic}.arn}}"]
+    assert alarms["prod-platform-cni-metrics-helper-heartbeat"]["treat_missing_data"] == "breaching"
     (dashboard,) = synth.resources(stack, "aws_cloudwatch_dashboard").values()
     titles = [w["properties"].get("title") for w in json.loads(dashboard["dashboard_body"])["widgets"]]
     assert "VPC CNI: assigned vs total IPs" in titles
