@@ -11,7 +11,7 @@ from constructs import Construct
 from envs import Environment
 from envs.delivery import KubernetesJobs
 from modules.base.cluster import ClusterHandle
-from modules.cluster.addons import AFTER_NODES, BEFORE_NODES, eks_addon
+from modules.cluster.addons import AFTER_NODES, BEFORE_NODES, COREDNS_CONFIGURATION, eks_addon
 from modules.cluster.csi_drivers import EBS, EFS, CsiDriver, CsiDriverSettings
 from modules.cluster.eks import Cluster, ClusterSettings
 from modules.cluster.node_group import NodeGroupSettings, SystemNodeGroup
@@ -95,6 +95,7 @@ class ClusterStack(EnvironmentStack):
                 ],
             ),
             "metrics-server": METRICS_SERVER_CONFIGURATION,
+            "coredns": COREDNS_CONFIGURATION,
         }
         self.observability = ControlPlaneObservability(
             self,

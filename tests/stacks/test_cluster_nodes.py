@@ -89,6 +89,11 @@ def test_addons_order_and_conflicts(synth: Synth) -> None:
     assert json.loads(addons["vpc-cni"]["configuration_values"])["enableNetworkPolicy"] == "true"
     tolerations = json.loads(addons["metrics-server"]["configuration_values"])["tolerations"]
     assert tolerations == [{"key": "CriticalAddonsOnly", "operator": "Exists"}]
+    # DNS stays on the system nodes, which Karpenter consolidation never removes.
+    assert json.loads(addons["coredns"]["configuration_values"]) == {
+        "nodeSelector": {"eks-platform/node-group": "system"},
+        "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}],
+    }
     versions = synth.data(stack, "aws_eks_addon_version")
     csi = {"aws-ebs-csi-driver"} | ({"aws-efs-csi-driver"} if stack.startswith("prod") else set())
     assert {v["addon_name"] for v in versions.values()} == set(addons) | csi
