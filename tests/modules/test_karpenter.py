@@ -18,6 +18,7 @@ from modules.conventions import NODE_POLICIES
 from modules.karpenter.aws import INTERRUPTION_EVENTS, KarpenterAws
 from modules.karpenter.controller import ControllerSettings, KarpenterController
 from modules.karpenter.nodes import Budget, KarpenterNodes, NodeClassSettings, NodePoolSettings
+from modules.karpenter.spot import spot_service_linked_role
 from tests.modules.helpers import (
     CLUSTER,
     CLUSTER_SG,
@@ -103,6 +104,14 @@ def manifests(doc: Doc, kind: str) -> dict[str, Doc]:
 
 
 # --- the AWS side ---
+
+
+def test_spot_service_linked_role(tmp_path_factory: pytest.TempPathFactory) -> None:
+    stack = TerraformStack(Testing.app(outdir=str(tmp_path_factory.mktemp("spot"))), "spot")
+    AwsProvider(stack, "aws", region=REGION)
+    spot_service_linked_role(stack, "spot")
+    _, role = only(parse(Testing.synth(stack)), "aws_iam_service_linked_role")
+    assert role["aws_service_name"] == "spot.amazonaws.com"
 
 
 def test_cluster_security_group_tagged_for_discovery(synthesized: str) -> None:
