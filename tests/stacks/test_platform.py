@@ -52,6 +52,14 @@ def test_node_pools_per_environment(synth: Synth) -> None:
     assert dev["spot"]["weight"] > dev["on-demand"]["weight"]
 
 
+@pytest.mark.parametrize(("env", "first"), [("dev", "spot"), ("staging", "spot"), ("prod", "on-demand")])
+def test_node_pool_weights_follow_the_stated_intent(synth: Synth, env: str, first: str) -> None:
+    """docs/karpenter.md: spot first for cost (dev, staging), on-demand first for steadiness (prod)."""
+    weights = {p["metadata"]["name"]: p["spec"]["weight"] for p in manifests(synth, f"{env}-platform", "NodePool")}
+    assert max(weights, key=weights.__getitem__) == first
+    assert len(set(weights.values())) == len(weights)  # no tie: the order is explicit
+
+
 def test_every_node_pool_bounds_its_drain(synth: Synth) -> None:
     """With expireAfter and no terminationGracePeriod a PDB could hold an expired node forever."""
     grace = {
