@@ -166,3 +166,19 @@ def test_team_objects_wait_for_their_namespace(synth: Synth, stack: str) -> None
     namespaced = [m for m in manifests.values() if m["manifest"]["metadata"].get("namespace") == "web"]
     assert len(namespaced) >= 4
     assert all("kubernetes_manifest.team-web_namespace-web_" in " ".join(m["depends_on"]) for m in namespaced)
+
+
+def test_team_guardrails_guarded_for_the_platform_principals(synth: Synth) -> None:
+    kinds = {m["kind"]: m for m in manifests(synth, "prod-platform")}
+    policy = kinds["ValidatingAdmissionPolicy"]
+    assert kinds["ValidatingAdmissionPolicyBinding"]["spec"]["policyName"] == policy["metadata"]["name"]
+    (validation,) = policy["spec"]["validations"]
+    # the fixture's admin (a role) and the CI deploy role, as EKS names their sessions
+    assert "arn:aws:sts::333333333333:assumed-role/PlatformAdmin/" in validation["expression"]
+    assert ":assumed-role/prod-platform-ci-deploy/" in validation["expression"]
+    guarded = [
+        m
+        for m in manifests(synth, "prod-platform")
+        if m["kind"] in ("ResourceQuota", "LimitRange", "NetworkPolicy") and m["metadata"]["namespace"] == "payments"
+    ]
+    assert guarded and all(m["metadata"]["labels"] == {"eks-platform/managed": "true"} for m in guarded)
