@@ -95,6 +95,11 @@ class Cluster(Frozen):
         description="Managed node group (tainted CriticalAddonsOnly) for Karpenter and the add-ons, which must "
         "not run on nodes Karpenter manages.",
     )
+    zonal_shift: bool | None = Field(
+        None,
+        description="EKS zonal shift: ARC may move traffic away from an impaired AZ (yours to trigger, or AWS's "
+        "with autoshift). Null: on when production is true.",
+    )
     addon_versions: dict[AddonName, AddonVersion] = Field(
         {},
         description="Pinned EKS add-on versions (v1.2.3-eksbuild.1) by add-on name; an add-on not listed gets "

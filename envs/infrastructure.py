@@ -41,6 +41,12 @@ class Aws(Frozen):
         description='The only AWS account the provider may touch (12 digits, quoted: "012345678901"), so a '
         "dev configuration can never change prod; null: whatever account the credentials are in.",
     )
+    create_spot_service_linked_role: bool = Field(
+        False,
+        description="Create the EC2 Spot service-linked role in E-bootstrap: Spot launches fail in an account that "
+        "never ran Spot without it. An account holds it once (IAM refuses a second): true in one environment "
+        "per account, and only where the account lacks it.",
+    )
 
 
 class State(Frozen):

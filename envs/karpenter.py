@@ -52,7 +52,10 @@ class NodePool(Frozen):
         "on-demand pool."
     )
     weight: Annotated[int, Field(ge=1, le=100)] | None = Field(
-        None, description="Priority among pools: higher is tried first; null: lowest."
+        None,
+        description="Priority among pools: Karpenter tries the highest weight first and moves to the next when "
+        "it cannot fit the pods (limits reached, no capacity). Write the intent: spot above on-demand for cost "
+        "(dev, staging), on-demand above spot for steadiness (production). Null: lowest.",
     )
     instance_categories: Annotated[list[str], Field(min_length=1)] = Field(
         ["c", "m", "r"], description="EC2 instance categories (c, m, r, ...) the pool may launch."
@@ -78,6 +81,11 @@ class NodePool(Frozen):
     )
     expire_after: Duration = Field(
         "720h", description="Node lifetime before Karpenter replaces it (e.g. 720h): keeps nodes patched."
+    )
+    termination_grace_period: Duration = Field(
+        "48h",
+        description="Longest a draining node waits for its pods (e.g. 48h) before Karpenter deletes them, PDBs and "
+        "do-not-disrupt notwithstanding: without it a PDB can hold an expired node forever.",
     )
     budgets: list[DisruptionBudget] = Field(
         [DisruptionBudget(nodes="10%")],

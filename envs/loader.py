@@ -219,6 +219,16 @@ def check_across_files(environments: list[Environment], envs_dir: Path) -> None:
                 f"{_display(envs_dir / (env.name + ENV_FILE_SUFFIX))}: ci.oidc_provider: '{owner}' already creates "
                 f"GitHub's OIDC provider in account {env.aws.account_id} (one per account): set 'existing'"
             )
+    spot_creators: dict[str, str] = {}
+    for env in environments:
+        if not env.aws.create_spot_service_linked_role or env.aws.account_id is None:
+            continue
+        owner = spot_creators.setdefault(env.aws.account_id, env.name)
+        if owner != env.name:
+            raise ConfigError(
+                f"{_display(envs_dir / (env.name + ENV_FILE_SUFFIX))}: aws.create_spot_service_linked_role: "
+                f"'{owner}' already creates it in account {env.aws.account_id} (one per account): set false"
+            )
     for index, env in enumerate(environments):
         for other in environments[index + 1 :]:
             same_account = env.aws.account_id is not None and env.aws.account_id == other.aws.account_id

@@ -26,6 +26,9 @@ NODE_POLICIES = (
 
 # Kubernetes labels.
 TEAM_LABEL = "eks-platform/team"  # on every team namespace
+# On the platform's objects in team namespaces (quota, limits, network policies): an
+# admission policy refuses changes to them by anyone but the platform.
+PLATFORM_MANAGED_LABEL = ("eks-platform/managed", "true")
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"  # set by Kubernetes: selects a namespace by name
 
 # Provisioners of the CSI drivers' StorageClasses.

@@ -9,6 +9,7 @@ from constructs import Construct
 from envs import Environment
 from envs.delivery import OidcProvider
 from modules.delivery.identity import CiIdentity, CiIdentitySettings
+from modules.karpenter.spot import spot_service_linked_role
 from modules.state.bucket import StateBucket, StateBucketSettings
 from stacks.base import EnvironmentStack
 
@@ -18,6 +19,9 @@ class BootstrapStack(EnvironmentStack):
         super().__init__(scope, env, "bootstrap", remote_state=False)
         self.state_bucket = StateBucket(self, "state", StateBucketSettings(bucket_name=env.state.bucket))
         TerraformOutput(self, "state_kms_key_arn", value=self.state_bucket.key.arn)
+        if env.aws.create_spot_service_linked_role:
+            # Account-level, like the bucket: applied by a person once.
+            spot_service_linked_role(self, "spot-service-linked-role")
         if env.ci is None:
             return
         ci = CiIdentity(

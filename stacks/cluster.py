@@ -11,7 +11,7 @@ from constructs import Construct
 from envs import Environment
 from envs.delivery import KubernetesJobs
 from modules.base.cluster import ClusterHandle
-from modules.cluster.addons import AFTER_NODES, BEFORE_NODES, eks_addon
+from modules.cluster.addons import AFTER_NODES, BEFORE_NODES, COREDNS_CONFIGURATION, eks_addon
 from modules.cluster.csi_drivers import EBS, EFS, CsiDriver, CsiDriverSettings
 from modules.cluster.eks import Cluster, ClusterSettings
 from modules.cluster.node_group import NodeGroupSettings, SystemNodeGroup
@@ -53,6 +53,7 @@ class ClusterStack(EnvironmentStack):
                 protect=env.deletion_protection,
                 admin_role_names=[ci_role_name(env.cluster_name, DEPLOY)] if ci else [],
                 viewer_role_names=[ci_role_name(env.cluster_name, PLAN)] if ci else [],
+                zonal_shift=env.production if c.zonal_shift is None else c.zonal_shift,
             ),
         )
         self.handle = cluster = ClusterHandle(
@@ -95,6 +96,7 @@ class ClusterStack(EnvironmentStack):
                 ],
             ),
             "metrics-server": METRICS_SERVER_CONFIGURATION,
+            "coredns": COREDNS_CONFIGURATION,
         }
         self.observability = ControlPlaneObservability(
             self,

@@ -10,8 +10,10 @@ from envs import Environment
 from modules.base.kubernetes import kubernetes_provider
 from modules.base.manifests import add_manifests
 from modules.conventions import PROJECT
+from modules.delivery.identity import DEPLOY, ci_role_name
 from modules.karpenter.nodes import Budget, KarpenterNodes, NodeClassSettings, NodePoolSettings
 from modules.storage.classes import DEFAULT_CLASS_ANNOTATION, storage_classes
+from modules.tenancy.guard import guard_manifests, session_prefix
 from modules.tenancy.overprovisioning import overprovisioning_manifests
 from modules.tenancy.teams import TeamNamespace, TeamSettings
 from stacks.addons import AddonsStack
@@ -82,6 +84,12 @@ class PlatformStack(EnvironmentStack):
             )
             for team in env.teams
         ]
+        if env.teams:
+            account = cluster.handle.account
+            deploy_role = f"arn:{account.partition}:iam::{account.account_id}:role/"
+            platform = [*env.cluster.admin_principal_arns]
+            platform += [deploy_role + ci_role_name(env.cluster_name, DEPLOY)] if env.ci else []
+            add_manifests(self, guard_manifests([session_prefix(arn) for arn in platform]))
         self.karpenter_nodes = KarpenterNodes(
             self,
             "karpenter",
@@ -107,6 +115,7 @@ class PlatformStack(EnvironmentStack):
                     consolidation_policy=pool.consolidation_policy,
                     consolidate_after=pool.consolidate_after,
                     expire_after=pool.expire_after,
+                    termination_grace_period=pool.termination_grace_period,
                     budgets=[Budget(b.nodes, b.schedule, b.duration, b.reasons) for b in pool.budgets],
                     weight=pool.weight,
                 )

@@ -19,8 +19,20 @@ from cdktf_cdktf_provider_aws.data_aws_eks_addon_version import DataAwsEksAddonV
 from cdktf_cdktf_provider_aws.eks_addon import EksAddon
 from constructs import Construct
 
+from modules.conventions import CRITICAL_ADDONS_TAINT, SYSTEM_NODE_LABEL
+
 BEFORE_NODES = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
 AFTER_NODES = ("coredns", "metrics-server")
+
+# CoreDNS stays on the system node group, which Karpenter does not manage: consolidation
+# never drains the nodes DNS runs on. No upstream chart backs the EKS coredns add-on;
+# `nodeSelector` and `tolerations` are top-level keys of its configuration schema as EKS
+# documents it (`aws eks describe-addon-configuration --addon-name coredns`). Tolerations
+# replace the add-on's defaults, so the CriticalAddonsOnly one is listed here.
+COREDNS_CONFIGURATION: dict[str, Any] = {
+    "nodeSelector": {SYSTEM_NODE_LABEL[0]: SYSTEM_NODE_LABEL[1]},
+    "tolerations": [{"key": CRITICAL_ADDONS_TAINT, "operator": "Exists"}],
+}
 
 
 def addon_version(scope: Construct, name: str, kubernetes_version: str, pinned_versions: Mapping[str, str]) -> str:

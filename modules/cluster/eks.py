@@ -28,6 +28,7 @@ from cdktf_cdktf_provider_aws.eks_cluster import (
     EksClusterEncryptionConfigProvider,
     EksClusterUpgradePolicy,
     EksClusterVpcConfig,
+    EksClusterZonalShiftConfig,
 )
 from constructs import Construct
 
@@ -70,6 +71,8 @@ class ClusterSettings:
     viewer_role_names: Sequence[str] = ()
     """Roles of this account, by name, that may read everything, Secrets included: the CI plan role.
     Default: none."""
+    zonal_shift: bool = False
+    """EKS zonal shift: ARC may shift traffic away from an impaired AZ. Default: False."""
 
 
 class Cluster(Construct):
@@ -149,6 +152,7 @@ class Cluster(Construct):
             enabled_cluster_log_types=list(s.log_types),
             upgrade_policy=EksClusterUpgradePolicy(support_type=s.support_type),
             deletion_protection=s.protect,
+            zonal_shift_config=EksClusterZonalShiftConfig(enabled=s.zonal_shift),
             # Our log group, with retention and KMS, must exist first; the role's
             # policy must outlive the cluster on destroy.
             depends_on=[self.log_group, *cluster_role.attachments],

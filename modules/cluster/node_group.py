@@ -17,6 +17,7 @@ from cdktf import ITerraformDependable, TerraformResourceLifecycle, Token
 from cdktf_cdktf_provider_aws.eks_node_group import (
     EksNodeGroup,
     EksNodeGroupLaunchTemplate,
+    EksNodeGroupNodeRepairConfig,
     EksNodeGroupScalingConfig,
     EksNodeGroupTaint,
     EksNodeGroupUpdateConfig,
@@ -122,6 +123,8 @@ class SystemNodeGroup(Construct):
                 min_size=s.min_size, desired_size=s.desired_size, max_size=s.max_size
             ),
             update_config=EksNodeGroupUpdateConfig(max_unavailable=1),
+            # EKS replaces nodes that report unhealthy (kubelet, network, storage) instead of leaving them.
+            node_repair_config=EksNodeGroupNodeRepairConfig(enabled=True),
             launch_template=EksNodeGroupLaunchTemplate(
                 id=template.id, version=Token.as_string(template.latest_version)
             ),

@@ -82,6 +82,8 @@ class NodePoolSettings:
     """How long a node must be consolidatable before it is consolidated, e.g. "1m"."""
     expire_after: str
     """Age at which a node is replaced, e.g. "720h"."""
+    termination_grace_period: str
+    """Longest a draining node waits for its pods before they are deleted, PDBs notwithstanding, e.g. "48h"."""
     budgets: Sequence[Budget]
     """How many nodes may be disrupted at once, and when."""
     weight: int | None = None
@@ -148,6 +150,8 @@ def node_pool(s: NodePoolSettings) -> dict[str, Any]:
                     {"key": "kubernetes.io/os", "operator": "In", "values": ["linux"]},
                 ],
                 "expireAfter": s.expire_after,
+                # Bounds the drain: with expireAfter alone a PDB could keep an expired node forever.
+                "terminationGracePeriod": s.termination_grace_period,
             },
         },
         "limits": {"cpu": str(s.cpu_limit), "memory": f"{s.memory_limit_gib}Gi"},

@@ -5,6 +5,11 @@ before subnets run out of addresses.
 AWS side (`E-cluster`): a Pod Identity role whose only permission is
 `cloudwatch:PutMetricData` into that namespace, the alarms and dashboard panels.
 Kubernetes side (`E-addons`): the Helm release, on the system node group.
+
+Missing data: the helper publishes every metric at each interval, so no data means
+the helper stopped. The heartbeat alarm turns that into ALARM (missing counts as
+breaching); the other alarms go to INSUFFICIENT_DATA then ("missing"), never to a
+healthy-looking OK.
 """
 
 from __future__ import annotations
@@ -88,6 +93,7 @@ def _ratio_alarm(
         comparison_operator="GreaterThanThreshold",
         threshold=s.utilisation_percent,
         evaluation_periods=s.evaluation_periods,
+        # No data: the helper stopped (the heartbeat alarms); not "utilisation is fine".
         treat_missing_data="missing",
         alarm_actions=[s.topic_arn],
         ok_actions=[s.topic_arn],
@@ -157,7 +163,27 @@ class CniMetricsHelperAws(Construct):
                 evaluation_periods=s.evaluation_periods,
                 threshold=0,
                 comparison_operator="GreaterThanThreshold",
-                treat_missing_data="notBreaching",
+                # Published (0 included) at every interval: no data is a dead helper, not "no errors".
+                treat_missing_data="missing",
+                alarm_actions=[s.topic_arn],
+                ok_actions=[s.topic_arn],
+            ),
+            CloudwatchMetricAlarm(
+                self,
+                "helper-heartbeat",
+                alarm_name=f"{cluster.name}-cni-metrics-helper-heartbeat",
+                alarm_description="The CNI Metrics Helper stopped publishing (totalIPAddresses has no data): the IP "
+                "alarms are blind",
+                namespace=METRICS_NAMESPACE,
+                metric_name="totalIPAddresses",
+                dimensions={"CLUSTER_ID": cluster.name},
+                statistic="SampleCount",
+                period=s.period_seconds,
+                evaluation_periods=s.evaluation_periods,
+                threshold=1,
+                comparison_operator="LessThanThreshold",
+                # The heartbeat: published at every interval, so missing data is the failure.
+                treat_missing_data="breaching",
                 alarm_actions=[s.topic_arn],
                 ok_actions=[s.topic_arn],
             ),

@@ -15,7 +15,13 @@ from constructs import Construct
 
 from modules.base.cluster import ClusterHandle
 from modules.base.manifests import add_manifests
-from modules.conventions import NAMESPACE_EDIT_POLICY, NAMESPACE_NAME_LABEL, TEAM_LABEL, access_policy_arn
+from modules.conventions import (
+    NAMESPACE_EDIT_POLICY,
+    NAMESPACE_NAME_LABEL,
+    PLATFORM_MANAGED_LABEL,
+    TEAM_LABEL,
+    access_policy_arn,
+)
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,7 @@ class TeamSettings:
 
 def team_manifests(t: TeamSettings) -> list[dict[str, Any]]:
     ns = t.name
+    managed = {PLATFORM_MANAGED_LABEL[0]: PLATFORM_MANAGED_LABEL[1]}  # guarded: modules/tenancy/guard.py
     objects: list[dict[str, Any]] = [
         {
             "apiVersion": "v1",
@@ -68,7 +75,7 @@ def team_manifests(t: TeamSettings) -> list[dict[str, Any]]:
         {
             "apiVersion": "v1",
             "kind": "ResourceQuota",
-            "metadata": {"name": "team-quota", "namespace": ns},
+            "metadata": {"name": "team-quota", "namespace": ns, "labels": managed},
             "spec": {
                 "hard": {
                     "requests.cpu": t.requests_cpu,
@@ -85,7 +92,7 @@ def team_manifests(t: TeamSettings) -> list[dict[str, Any]]:
         {
             "apiVersion": "v1",
             "kind": "LimitRange",
-            "metadata": {"name": "container-defaults", "namespace": ns},
+            "metadata": {"name": "container-defaults", "namespace": ns, "labels": managed},
             "spec": {
                 "limits": [
                     {
@@ -102,13 +109,13 @@ def team_manifests(t: TeamSettings) -> list[dict[str, Any]]:
             {
                 "apiVersion": "networking.k8s.io/v1",
                 "kind": "NetworkPolicy",
-                "metadata": {"name": "default-deny", "namespace": ns},
+                "metadata": {"name": "default-deny", "namespace": ns, "labels": managed},
                 "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
             },
             {
                 "apiVersion": "networking.k8s.io/v1",
                 "kind": "NetworkPolicy",
-                "metadata": {"name": "allow-dns", "namespace": ns},
+                "metadata": {"name": "allow-dns", "namespace": ns, "labels": managed},
                 "spec": {
                     "podSelector": {},
                     "policyTypes": ["Egress"],
@@ -130,7 +137,7 @@ def team_manifests(t: TeamSettings) -> list[dict[str, Any]]:
             {
                 "apiVersion": "networking.k8s.io/v1",
                 "kind": "NetworkPolicy",
-                "metadata": {"name": "allow-egress-in-namespace", "namespace": ns},
+                "metadata": {"name": "allow-egress-in-namespace", "namespace": ns, "labels": managed},
                 "spec": {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{"to": [{"podSelector": {}}]}]},
             },
         ]

@@ -20,12 +20,36 @@ ADDON_CHARTS: dict[str, Path] = {
 }
 
 
+# Add-ons without an upstream chart here: the top-level keys of the configuration
+# schema EKS documents for them (`aws eks describe-addon-configuration`).
+DOCUMENTED_ADDON_KEYS: dict[str, frozenset[str]] = {
+    "coredns": frozenset(
+        {
+            "affinity",
+            "autoScaling",
+            "computeType",
+            "corefile",
+            "nodeSelector",
+            "podAnnotations",
+            "podDisruptionBudget",
+            "podLabels",
+            "replicaCount",
+            "resources",
+            "tolerations",
+            "topologySpreadConstraints",
+        }
+    ),
+}
+
+
 # aws-node reads any variable of `env`; values.yaml lists only those with a
 # default. These are documented in the VPC CNI README beside them.
 DOCUMENTED_CNI_VARIABLES = frozenset({"WARM_IP_TARGET", "MINIMUM_IP_TARGET", "ENI_CONFIG_LABEL_DEF"})
 
 
 def unknown_addon_keys(addon: str, values: dict[str, Any]) -> list[str]:
+    if addon in DOCUMENTED_ADDON_KEYS:
+        return [key for key in values if key not in DOCUMENTED_ADDON_KEYS[addon]]
     upstream = chart_values(ADDON_CHARTS[addon])
     unknown = unknown_value_paths({k: v for k, v in values.items() if k != "env"}, upstream)
     if "env" in values:
@@ -45,8 +69,8 @@ def configured_addons(synth: Synth, env: str) -> dict[str, dict[str, Any]]:
 @pytest.mark.parametrize("env", ENV_NAMES)
 def test_addon_configuration_values_are_upstream_chart_values(synth: Synth, env: str) -> None:
     addons = configured_addons(synth, env)
-    assert {"vpc-cni", "metrics-server"} <= set(addons)
-    unmapped = set(addons) - set(ADDON_CHARTS)
+    assert {"vpc-cni", "metrics-server", "coredns"} <= set(addons)
+    unmapped = set(addons) - set(ADDON_CHARTS) - set(DOCUMENTED_ADDON_KEYS)
     assert not unmapped, f"add-ons with configuration values but no upstream chart to check against: {unmapped}"
     for addon, values in addons.items():
         assert unknown_addon_keys(addon, values) == [], addon
@@ -58,6 +82,7 @@ def test_the_check_catches_a_misspelt_key() -> None:
         "env.ENABLE_PREFIX_DELEGATON"
     ]
     assert unknown_addon_keys("metrics-server", {"toleration": []}) == ["toleration"]
+    assert unknown_addon_keys("coredns", {"nodeselector": {}, "tolerations": []}) == ["nodeselector"]
 
 
 def test_cni_metrics_helper_values_are_upstream_chart_values(synth: Synth) -> None:

@@ -117,6 +117,10 @@ def test_node_pools_validate_against_upstream_crd(synth: Synth, env: str, karpen
     for pool in pools:
         jsonschema.Draft7Validator(schema).validate(pool)
         assert node_pool_violations(pool, karpenter_aws_allowed) == []
+        # The field exists upstream where we put it (the schema above does not refuse unknown keys).
+        template = schema["properties"]["spec"]["properties"]["template"]["properties"]["spec"]["properties"]
+        assert "terminationGracePeriod" in template and "expireAfter" in template
+        assert pool["spec"]["template"]["spec"]["terminationGracePeriod"]
 
 
 def test_the_re_implemented_rules_catch_what_they_should(karpenter_aws_allowed: list[str]) -> None:

@@ -12,7 +12,15 @@ from tests.modules.helpers import SPEC
 
 
 def test_every_core_manifest_is_valid_kubernetes(synth: Synth) -> None:
-    core_groups = ("v1", "apps/v1", "policy/v1", "autoscaling/v2", "networking.k8s.io/v1", "scheduling.k8s.io/v1")
+    core_groups = (
+        "v1",
+        "apps/v1",
+        "policy/v1",
+        "autoscaling/v2",
+        "networking.k8s.io/v1",
+        "scheduling.k8s.io/v1",
+        "admissionregistration.k8s.io/v1",
+    )
     checked = 0
     for doc in synth.stacks.values():
         for resource in doc.get("resource", {}).get("kubernetes_manifest", {}).values():

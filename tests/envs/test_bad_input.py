@@ -324,3 +324,22 @@ def test_two_environments_creating_the_oidc_provider_in_one_account(workdir: tup
         run_main(envs_dir, outdir, PLATFORM_ENVS="prod"), outdir, "prod2.yaml", "ci.oidc_provider", "set 'existing'"
     )
     assert "333333333333" in line
+
+
+def test_two_environments_creating_the_spot_service_linked_role_in_one_account(workdir: tuple[Path, Path]) -> None:
+    envs_dir, outdir = workdir
+    spot = '  account_id: "333333333333"\n  create_spot_service_linked_role: true\n'
+    prod = PROD.replace('  account_id: "333333333333"   # example: set PLATFORM_PROD_ACCOUNT_ID\n', spot)
+    assert "create_spot_service_linked_role" in prod
+    (envs_dir / "prod.yaml").write_text(prod)
+    other = prod.replace("example-platform-prod-tfstate", "example-platform-prod2-tfstate")
+    other = other.replace("oidc_provider: create", "oidc_provider: existing")
+    (envs_dir / "prod2.yaml").write_text(other.replace("10.30.0.0/16", "10.31.0.0/16"))
+    line = assert_one_clean_line(
+        run_main(envs_dir, outdir, PLATFORM_ENVS="prod"),
+        outdir,
+        "prod2.yaml",
+        "aws.create_spot_service_linked_role",
+        "set false",
+    )
+    assert "333333333333" in line

@@ -10,12 +10,12 @@ import pytest
 from cdktf import TerraformStack, Testing
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
-from modules.cluster.addons import eks_addon
+from modules.cluster.addons import COREDNS_CONFIGURATION, eks_addon
 from modules.cluster.csi_drivers import EBS, EFS, CsiDriver, CsiDriverSettings
 from modules.cluster.eks import Cluster, ClusterSettings
 from modules.cluster.node_group import NodeGroupSettings, SystemNodeGroup, ami_type
 from modules.cluster.vpc_cni import PodSubnet, vpc_cni_configuration
-from modules.conventions import NODE_POLICIES
+from modules.conventions import CRITICAL_ADDONS_TAINT, NODE_POLICIES, SYSTEM_NODE_LABEL
 from planning.ip_capacity import CniMode
 from tests.modules.helpers import (
     CLUSTER,
@@ -106,8 +106,15 @@ def eks_addons(tmp_path_factory: pytest.TempPathFactory) -> str:
     stack = TerraformStack(Testing.app(outdir=str(tmp_path_factory.mktemp("addons"))), "addons")
     AwsProvider(stack, "aws", region="eu-west-1")
     pins = {"coredns": "v1.12.1-eksbuild.2"}
-    for name in ("coredns", "kube-proxy"):
-        eks_addon(stack, cluster_name="c", kubernetes_version="1.34", name=name, pinned_versions=pins)
+    eks_addon(
+        stack,
+        cluster_name="c",
+        kubernetes_version="1.34",
+        name="coredns",
+        pinned_versions=pins,
+        configuration=COREDNS_CONFIGURATION,
+    )
+    eks_addon(stack, cluster_name="c", kubernetes_version="1.34", name="kube-proxy", pinned_versions=pins)
     return Testing.synth(stack)
 
 
@@ -201,6 +208,7 @@ def test_protection_and_deletion_protection(synthesized: str) -> None:
     doc = parse(synthesized)
     _, cluster = only(doc, "aws_eks_cluster")
     assert cluster["deletion_protection"] is True and cluster["lifecycle"] == {"prevent_destroy": True}
+    assert cluster["zonal_shift_config"] == {"enabled": False}  # the default
     assert all(k["lifecycle"] == {"prevent_destroy": True} for k in resources(doc, "aws_kms_key").values())
 
 
@@ -256,6 +264,7 @@ def test_node_group_in_the_given_private_subnets_for_critical_addons_only(nodes:
     )
     _, group = only(doc, "aws_eks_node_group")
     assert group["taint"] == [{"key": "CriticalAddonsOnly", "value": "true", "effect": "NO_SCHEDULE"}]
+    assert group["node_repair_config"] == {"enabled": True}
     assert "remote_access" not in group
 
 
@@ -292,6 +301,15 @@ def test_pinned_and_resolved_versions(eks_addons: str) -> None:
     assert addons["kube-proxy"]["addon_version"].startswith("${data.aws_eks_addon_version.")
     (lookup,) = doc["data"]["aws_eks_addon_version"].values()
     assert lookup["addon_name"] == "kube-proxy" and lookup["kubernetes_version"] == "1.34"
+
+
+def test_coredns_stays_on_the_system_nodes(eks_addons: str) -> None:
+    addon = resources(parse(eks_addons), "aws_eks_addon")["coredns"]
+    assert json.loads(addon["configuration_values"]) == {
+        "nodeSelector": {SYSTEM_NODE_LABEL[0]: SYSTEM_NODE_LABEL[1]},
+        "tolerations": [{"key": CRITICAL_ADDONS_TAINT, "operator": "Exists"}],
+    }
+    assert "configuration_values" not in resources(parse(eks_addons), "aws_eks_addon")["kube-proxy"]
 
 
 def test_addons_overwrite_drift(eks_addons: str, nodes: str) -> None:

@@ -18,6 +18,7 @@ from modules.conventions import NODE_POLICIES
 from modules.karpenter.aws import INTERRUPTION_EVENTS, KarpenterAws
 from modules.karpenter.controller import ControllerSettings, KarpenterController
 from modules.karpenter.nodes import Budget, KarpenterNodes, NodeClassSettings, NodePoolSettings
+from modules.karpenter.spot import spot_service_linked_role
 from tests.modules.helpers import (
     CLUSTER,
     CLUSTER_SG,
@@ -65,6 +66,7 @@ def pool(name: str, capacity_type: str, **extra: Any) -> NodePoolSettings:
         consolidation_policy="WhenEmptyOrUnderutilized",
         consolidate_after="1m",
         expire_after="720h",
+        termination_grace_period="48h",
         budgets=[Budget("10%")],
     )
     return dataclasses.replace(settings, **extra)
@@ -102,6 +104,14 @@ def manifests(doc: Doc, kind: str) -> dict[str, Doc]:
 
 
 # --- the AWS side ---
+
+
+def test_spot_service_linked_role(tmp_path_factory: pytest.TempPathFactory) -> None:
+    stack = TerraformStack(Testing.app(outdir=str(tmp_path_factory.mktemp("spot"))), "spot")
+    AwsProvider(stack, "aws", region=REGION)
+    spot_service_linked_role(stack, "spot")
+    _, role = only(parse(Testing.synth(stack)), "aws_iam_service_linked_role")
+    assert role["aws_service_name"] == "spot.amazonaws.com"
 
 
 def test_cluster_security_group_tagged_for_discovery(synthesized: str) -> None:
@@ -249,6 +259,7 @@ def test_node_pools_after_their_class(kubernetes: str) -> None:
         template = pool_resource["manifest"]["spec"]["template"]["spec"]
         assert template["nodeClassRef"] == {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": "default"}
         assert template["expireAfter"] == "720h"
+        assert template["terminationGracePeriod"] == "48h"
 
 
 def test_node_pool_requirements_limits_and_budgets(kubernetes: str) -> None:

@@ -176,6 +176,23 @@ def test_ip_alarms_on_the_alarm_topic(synthesized: str) -> None:
     )
 
 
+def test_cni_alarms_never_read_a_silent_helper_as_healthy(synthesized: str) -> None:
+    doc = parse(synthesized)
+    alarms = {a["alarm_name"]: a for a in resources(doc, "aws_cloudwatch_metric_alarm").values()}
+    heartbeat = alarms["demo-cni-metrics-helper-heartbeat"]
+    assert {k: heartbeat[k] for k in ("metric_name", "statistic", "comparison_operator", "threshold")} == {
+        "metric_name": "totalIPAddresses",
+        "statistic": "SampleCount",
+        "comparison_operator": "LessThanThreshold",
+        "threshold": 1,
+    }
+    assert heartbeat["treat_missing_data"] == "breaching"
+    assert heartbeat["namespace"] == "Kubernetes" and heartbeat["dimensions"] == {"CLUSTER_ID": CLUSTER}
+    assert heartbeat["alarm_actions"] == heartbeat["ok_actions"] == [topic_arn(doc)]
+    for name in ("demo-ip-utilisation", "demo-eni-exhaustion", "demo-ipamd-errors"):
+        assert alarms[name]["treat_missing_data"] == "missing", name
+
+
 def test_cni_metrics_helper_values_and_widgets() -> None:
     values = helper_values(CLUSTER, REGION)
     # Set, or the helper asks instance metadata, which IMDSv2 with hop limit 1 denies to pods.

@@ -14,6 +14,8 @@ from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider
 
 from modules.base.kubernetes import kubernetes_provider
 from modules.best_practices import BestPractices, add_best_practices
+from modules.conventions import PLATFORM_MANAGED_LABEL
+from modules.tenancy.guard import guard_manifests, session_prefix
 from modules.tenancy.overprovisioning import is_placeholder, overprovisioning_manifests
 from modules.tenancy.teams import TeamNamespace, TeamSettings, team_manifests
 from modules.tenancy.workload import Resources, Workload, WorkloadSettings, workload_manifests
@@ -237,3 +239,34 @@ def test_workload_port_admits_the_namespaces_it_names() -> None:
         {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}},
     ]
     assert rule["ports"] == [{"protocol": "TCP", "port": SPEC.port}]
+
+
+# --- the guard on the platform's objects in team namespaces ---
+
+
+def test_session_prefix_is_what_eks_calls_the_principal() -> None:
+    assert session_prefix("arn:aws:iam::123456789012:role/ops/Admin") == (
+        "arn:aws:sts::123456789012:assumed-role/Admin/"
+    )
+    assert session_prefix("arn:aws:iam::123456789012:user/alice") == "arn:aws:iam::123456789012:user/alice"
+
+
+def test_guard_refuses_changes_to_labelled_objects_by_others() -> None:
+    policy, binding = guard_manifests(["arn:aws:sts::1:assumed-role/Deploy/", "arn:aws:sts::1:assumed-role/Deploy/"])
+    assert (policy["kind"], binding["kind"]) == ("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding")
+    assert binding["spec"] == {"policyName": policy["metadata"]["name"], "validationActions": ["Deny"]}
+    spec = policy["spec"]
+    assert spec["failurePolicy"] == "Fail"
+    assert spec["matchConstraints"]["objectSelector"] == {"matchLabels": {PLATFORM_MANAGED_LABEL[0]: "true"}}
+    rules = {r: rule["operations"] for rule in spec["matchConstraints"]["resourceRules"] for r in rule["resources"]}
+    assert rules == {r: ["UPDATE", "DELETE"] for r in ("resourcequotas", "limitranges", "networkpolicies")}
+    (validation,) = spec["validations"]
+    assert validation["expression"].count("arn:aws:sts::1:assumed-role/Deploy/") == 1
+    assert "system:serviceaccount:kube-system:" in validation["expression"]
+
+
+def test_platform_objects_in_team_namespaces_carry_the_managed_label() -> None:
+    objects = team_manifests(dataclasses.replace(SPEC_TEAM, network_policy=True))
+    labelled = {o["kind"] for o in objects if o["metadata"].get("labels", {}).get(PLATFORM_MANAGED_LABEL[0]) == "true"}
+    assert labelled == {"ResourceQuota", "LimitRange", "NetworkPolicy"}
+    assert all(PLATFORM_MANAGED_LABEL[0] in o["metadata"]["labels"] for o in objects if o["kind"] == "NetworkPolicy")

@@ -174,6 +174,11 @@ def test_protection_follows_the_environment(synth: Synth) -> None:
     assert one(synth, "dev-cluster", "aws_eks_cluster")["deletion_protection"] is False
 
 
+def test_zonal_shift_on_in_production_or_where_configured(synth: Synth) -> None:
+    enabled = {env: one(synth, f"{env}-cluster", "aws_eks_cluster")["zonal_shift_config"] for env in ENV_NAMES}
+    assert enabled == {"dev": {"enabled": False}, "staging": {"enabled": True}, "prod": {"enabled": True}}
+
+
 @pytest.mark.parametrize("env", ENV_NAMES)
 def test_cross_stack_wiring(synth: Synth, env: str) -> None:
     cluster_stack, network_stack = synth.stack(f"{env}-cluster"), synth.stack(f"{env}-network")

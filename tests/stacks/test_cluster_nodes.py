@@ -25,6 +25,7 @@ def test_system_node_group(synth: Synth, env: str, sizes: tuple[int, int, int], 
     assert group["labels"] == {"eks-platform/node-group": "system"}
     # It follows the control plane's version (updated after it) instead of keeping its first one.
     assert group["version"] == one(synth, stack, "aws_eks_cluster")["version"] == "1.34"
+    assert group["node_repair_config"] == {"enabled": True}
     assert "remote_access" not in group
     template = one(synth, stack, "aws_launch_template")
     assert template["metadata_options"] == {
@@ -90,6 +91,11 @@ def test_addons_order_and_conflicts(synth: Synth) -> None:
     assert json.loads(addons["vpc-cni"]["configuration_values"])["enableNetworkPolicy"] == "true"
     tolerations = json.loads(addons["metrics-server"]["configuration_values"])["tolerations"]
     assert tolerations == [{"key": "CriticalAddonsOnly", "operator": "Exists"}]
+    # DNS stays on the system nodes, which Karpenter consolidation never removes.
+    assert json.loads(addons["coredns"]["configuration_values"]) == {
+        "nodeSelector": {"eks-platform/node-group": "system"},
+        "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}],
+    }
     versions = synth.data(stack, "aws_eks_addon_version")
     csi = {"aws-ebs-csi-driver"} | ({"aws-efs-csi-driver"} if stack.startswith("prod") else set())
     assert {v["addon_name"] for v in versions.values()} == set(addons) | csi
@@ -233,8 +239,10 @@ def test_cni_metrics_helper_iam_and_alarms(synth: Synth) -> None:
         "eniMaxAvailable",
     }
     topic = next(iter(synth.resources(stack, "aws_sns_topic")))
-    for name in ("prod-platform-ip-utilisation", "prod-platform-ipamd-errors", "prod-platform-eni-exhaustion"):
-        assert alarms[name]["alarm_actions"] == [f"${{aws_sns_topic.{topic}.arn}}"]
+    cni = ("ip-utilisation", "ipamd-errors", "eni-exhaustion", "cni-metrics-helper-heartbeat")
+    for name in cni:
+        assert alarms[f"prod-platform-{name}"]["alarm_actions"] == [f"${{aws_sns_topic.{topic}.arn}}"]
+    assert alarms["prod-platform-cni-metrics-helper-heartbeat"]["treat_missing_data"] == "breaching"
     (dashboard,) = synth.resources(stack, "aws_cloudwatch_dashboard").values()
     titles = [w["properties"].get("title") for w in json.loads(dashboard["dashboard_body"])["widgets"]]
     assert "VPC CNI: assigned vs total IPs" in titles

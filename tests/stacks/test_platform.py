@@ -52,6 +52,25 @@ def test_node_pools_per_environment(synth: Synth) -> None:
     assert dev["spot"]["weight"] > dev["on-demand"]["weight"]
 
 
+@pytest.mark.parametrize(("env", "first"), [("dev", "spot"), ("staging", "spot"), ("prod", "on-demand")])
+def test_node_pool_weights_follow_the_stated_intent(synth: Synth, env: str, first: str) -> None:
+    """docs/karpenter.md: spot first for cost (dev, staging), on-demand first for steadiness (prod)."""
+    weights = {p["metadata"]["name"]: p["spec"]["weight"] for p in manifests(synth, f"{env}-platform", "NodePool")}
+    assert max(weights, key=weights.__getitem__) == first
+    assert len(set(weights.values())) == len(weights)  # no tie: the order is explicit
+
+
+def test_every_node_pool_bounds_its_drain(synth: Synth) -> None:
+    """With expireAfter and no terminationGracePeriod a PDB could hold an expired node forever."""
+    grace = {
+        (env, p["metadata"]["name"]): p["spec"]["template"]["spec"]["terminationGracePeriod"]
+        for env in ("dev", "prod")
+        for p in manifests(synth, f"{env}-platform", "NodePool")
+    }
+    assert grace[("dev", "spot")] == "24h"  # set in the fixture
+    assert grace[("prod", "on-demand")] == "48h"  # the default
+
+
 def classes(synth: Synth, env: str) -> dict[str, dict[str, Any]]:
     found = [m["manifest"] for m in synth.resources(f"{env}-platform", "kubernetes_manifest").values()]
     return {m["metadata"]["name"]: m for m in found if m["kind"] == "StorageClass"}
@@ -147,3 +166,19 @@ def test_team_objects_wait_for_their_namespace(synth: Synth, stack: str) -> None
     namespaced = [m for m in manifests.values() if m["manifest"]["metadata"].get("namespace") == "web"]
     assert len(namespaced) >= 4
     assert all("kubernetes_manifest.team-web_namespace-web_" in " ".join(m["depends_on"]) for m in namespaced)
+
+
+def test_team_guardrails_guarded_for_the_platform_principals(synth: Synth) -> None:
+    kinds = {m["kind"]: m for m in manifests(synth, "prod-platform")}
+    policy = kinds["ValidatingAdmissionPolicy"]
+    assert kinds["ValidatingAdmissionPolicyBinding"]["spec"]["policyName"] == policy["metadata"]["name"]
+    (validation,) = policy["spec"]["validations"]
+    # the fixture's admin (a role) and the CI deploy role, as EKS names their sessions
+    assert "arn:aws:sts::333333333333:assumed-role/PlatformAdmin/" in validation["expression"]
+    assert ":assumed-role/prod-platform-ci-deploy/" in validation["expression"]
+    guarded = [
+        m
+        for m in manifests(synth, "prod-platform")
+        if m["kind"] in ("ResourceQuota", "LimitRange", "NetworkPolicy") and m["metadata"]["namespace"] == "payments"
+    ]
+    assert guarded and all(m["metadata"]["labels"] == {"eks-platform/managed": "true"} for m in guarded)
