@@ -64,6 +64,31 @@ class ContainerResources(Frozen):
     limits: CpuMemory = Field(description="Most a pod may use (CPU throttled, memory OOM-killed); >= requests.")
 
 
+class WorkloadIngress(Frozen):
+    """An Ingress to the workload's Service: an ALB of the AWS Load Balancer Controller (docs/ingress.md)."""
+
+    host: (
+        Annotated[str, Field(pattern=r"^(\*\.)?([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)*[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
+        | None
+    ) = Field(None, description="Host name the rule matches (e.g. api.example.com); null: any host.")
+    path: Annotated[str, Field(pattern=r"^/")] = Field("/", description="Path prefix routed to the workload.")
+    internet_facing: bool = Field(
+        False,
+        description="An internet-facing ALB in the public subnets; only where ingress.internet_facing_allowed is "
+        "true. Default: an internal ALB in the private subnets.",
+    )
+
+
+class IngressPolicy(Frozen):
+    """What the environment allows workloads' Ingresses."""
+
+    internet_facing_allowed: bool = Field(
+        False,
+        description="Whether a workload may ask for an internet-facing load balancer (ingress.internet_facing); "
+        "false: internal only.",
+    )
+
+
 class Workload(Frozen):
     name: DnsLabel = Field(description="Deployment, Service and HPA name (a DNS label), unique in the environment.")
     team: DnsLabel = Field(description="Team (namespace) it runs in; its quota must hold the workload.")
@@ -84,6 +109,11 @@ class Workload(Frozen):
         [],
         description="Namespaces whose pods may connect to the port, besides its own (team namespaces deny all "
         "other ingress).",
+    )
+    ingress: WorkloadIngress | None = Field(
+        None,
+        description="An Ingress (ALB, target type ip) to the Service; the NetworkPolicy then admits the VPC's "
+        "CIDR to the port. null: no Ingress.",
     )
 
     @model_validator(mode="after")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from envs.application import Workload
+from envs.application import IngressPolicy, Workload
 from envs.capacity import check_ip_plan
 from envs.delivery import Ci, KubernetesJobs
 from envs.fields import DnsLabel, FieldError, Frozen
@@ -52,6 +52,9 @@ class Environment(Frozen):
     teams: list[Team] = Field([], description="Team namespaces, each with a ResourceQuota, LimitRange and policies.")
     workloads: list[Workload] = Field(
         [], description="Applications deployed into team namespaces (Deployment, Service, PDB, HPA)."
+    )
+    ingress: IngressPolicy = Field(
+        IngressPolicy(), description="What workloads' Ingresses (AWS Load Balancer Controller) may ask for."
     )
     overprovisioning: Overprovisioning = Field(
         Overprovisioning(), description="Placeholder pods that keep spare capacity for bursts."
@@ -126,6 +129,12 @@ class Environment(Frozen):
             raise FieldError("teams", "a team name appears twice")
         self._check_kubernetes_access()
         check_workloads(self.teams, self.workloads)
+        for index, workload in enumerate(self.workloads):
+            if workload.ingress and workload.ingress.internet_facing and not self.ingress.internet_facing_allowed:
+                raise FieldError(
+                    f"workloads.{index}.ingress.internet_facing",
+                    "this environment allows only internal load balancers (ingress.internet_facing_allowed: false)",
+                )
         check_ip_plan(self)
         return self
 

@@ -13,6 +13,9 @@ INTERNAL_ELB_ROLE_TAG = "kubernetes.io/role/internal-elb"
 KARPENTER_DISCOVERY_TAG = "karpenter.sh/discovery"
 TIER_TAG = "platform/subnet-tier"
 
+# The IngressClass the AWS Load Balancer Controller creates and serves; workloads' Ingresses name it.
+ALB_INGRESS_CLASS = "alb"
+
 # The system node group: cluster-critical pods select it and tolerate its taint.
 SYSTEM_NODE_LABEL = ("eks-platform/node-group", "system")
 CRITICAL_ADDONS_TAINT = "CriticalAddonsOnly"

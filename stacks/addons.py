@@ -1,4 +1,5 @@
-"""`E-addons`: Helm releases of the cluster's controllers and their CRDs
+"""`E-addons`: Helm releases of the cluster's controllers (Karpenter, AWS Load Balancer
+Controller, CNI Metrics Helper) and their CRDs
 (platform layer). Reads `E-cluster` through cross-stack references."""
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from constructs import Construct
 
 from envs import Environment
 from modules.base.kubernetes import helm_provider
+from modules.ingress.controller import LoadBalancerControllerSettings, load_balancer_controller
 from modules.karpenter.controller import ControllerSettings, KarpenterController
 from modules.observability.cni_metrics import cni_metrics_helper_release
 from stacks.base import EnvironmentStack
@@ -21,5 +23,9 @@ class AddonsStack(EnvironmentStack):
             self,
             "karpenter",
             ControllerSettings(cluster_name=env.cluster_name, interruption_queue=cluster.karpenter.queue_name),
+        )
+        self.load_balancer_controller = load_balancer_controller(
+            self,
+            LoadBalancerControllerSettings(cluster_name=env.cluster_name, region=env.aws.region, vpc_id=cluster.vpc_id),
         )
         self.cni_metrics_helper = cni_metrics_helper_release(self, env.cluster_name, env.aws.region)

@@ -9,6 +9,7 @@ from constructs import Construct
 from envs import Environment
 from envs.application import Probe
 from modules.base.kubernetes import kubernetes_provider
+from modules.tenancy.ingress import IngressSettings
 from modules.tenancy.workload import ProbeSpec, Resources, Workload, WorkloadSettings
 from stacks.base import EnvironmentStack
 from stacks.cluster import ClusterStack
@@ -49,6 +50,15 @@ class AppsStack(EnvironmentStack):
                     target_cpu_utilisation=w.target_cpu_utilisation,
                     env=w.env,
                     allow_from_namespaces=w.allow_from,
+                    ingress=None
+                    if w.ingress is None
+                    else IngressSettings(
+                        # The ALB's addresses are in the VPC's primary CIDR (public or private subnets).
+                        source_cidrs=[str(env.network.vpc_cidr)],
+                        host=w.ingress.host,
+                        path=w.ingress.path,
+                        internet_facing=w.ingress.internet_facing,
+                    ),
                 ),
             )
             for w in env.workloads

@@ -19,6 +19,7 @@ from modules.cluster.vpc_cni import PodSubnet, vpc_cni_configuration
 from modules.conventions import CRITICAL_ADDONS_TAINT
 from modules.delivery.identity import DEPLOY, PLAN, ci_role_name
 from modules.delivery.runner import CiRunner, CiRunnerSettings
+from modules.ingress.aws import LoadBalancerControllerAws
 from modules.karpenter.aws import KarpenterAws
 from modules.network.vpc import Network
 from modules.observability.cni_metrics import CniAlarmSettings, CniMetricsHelperAws
@@ -175,6 +176,9 @@ class ClusterStack(EnvironmentStack):
             for driver in drivers
         ]
         self.karpenter = KarpenterAws(self, "karpenter", cluster=cluster)
+        self.load_balancer_controller = LoadBalancerControllerAws(self, "aws-load-balancer-controller", cluster=cluster)
+        # The addons stack reads it through a cross-stack reference (the controller's vpcId).
+        self.vpc_id = network.vpc_id
 
         outputs = {
             "cluster_name": self.cluster.name,

@@ -22,6 +22,9 @@ class Chart:
 KARPENTER_CRD = Chart(repository="oci://public.ecr.aws/karpenter", name="karpenter-crd", version="1.14.1")
 KARPENTER = Chart(repository="oci://public.ecr.aws/karpenter", name="karpenter", version="1.14.1")
 CNI_METRICS_HELPER = Chart(repository="https://aws.github.io/eks-charts", name="cni-metrics-helper", version="1.22.4")
+AWS_LOAD_BALANCER_CONTROLLER = Chart(
+    repository="https://aws.github.io/eks-charts", name="aws-load-balancer-controller", version="3.5.0"
+)
 
 
 def helm_release(

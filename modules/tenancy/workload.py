@@ -1,7 +1,8 @@
 """A workload that cannot be built without liveness, readiness and startup
 probes, nor without resource requests and limits: Deployment, Service,
 NetworkPolicy (its port open to its namespace and the namespaces it names),
-PodDisruptionBudget and HorizontalPodAutoscaler.
+PodDisruptionBudget and HorizontalPodAutoscaler, and optionally an Ingress
+served by the AWS Load Balancer Controller (internal unless asked otherwise).
 
 - liveness restarts a container that stopped working;
 - readiness holds traffic while it is temporarily unable to serve;
@@ -23,6 +24,7 @@ from constructs import Construct
 
 from modules.base.manifests import add_manifests, container_security_context, pod_security_context, zone_spread
 from modules.conventions import NAMESPACE_NAME_LABEL
+from modules.tenancy.ingress import IngressSettings
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,8 @@ class WorkloadSettings:
     allow_from_namespaces: Sequence[str] = ()
     """Namespaces besides its own whose pods may reach its port (e.g. where an ingress controller
     runs): team namespaces deny all ingress by default. Default: none."""
+    ingress: IngressSettings | None = None
+    """An Ingress (ALB) to its Service; its NetworkPolicy then admits the ALB. Default: None."""
 
 
 def workload_manifests(w: WorkloadSettings) -> list[dict[str, Any]]:
@@ -118,6 +122,7 @@ def workload_manifests(w: WorkloadSettings) -> list[dict[str, Any]]:
     }
     if not container["env"]:
         del container["env"]
+    ingress = [w.ingress.manifest(w.name, meta)] if w.ingress else []
     return [
         {
             "apiVersion": "apps/v1",
@@ -165,6 +170,8 @@ def workload_manifests(w: WorkloadSettings) -> list[dict[str, Any]]:
                                 {"namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: namespace}}}
                                 for namespace in w.allow_from_namespaces
                             ),
+                            # Target type ip: the ALB connects to the pods from its addresses in the VPC.
+                            *({"ipBlock": {"cidr": cidr}} for cidr in (w.ingress.source_cidrs if w.ingress else ())),
                         ],
                         "ports": [{"protocol": "TCP", "port": w.port}],
                     }
@@ -196,6 +203,7 @@ def workload_manifests(w: WorkloadSettings) -> list[dict[str, Any]]:
                 ],
             },
         },
+        *ingress,
     ]
 
 

@@ -93,3 +93,16 @@ def test_cni_metrics_helper_values_are_upstream_chart_values(synth: Synth) -> No
         ]
         values = json.loads(release["values"][0])
         assert unknown_value_paths(values, upstream) == []
+
+
+def test_load_balancer_controller_values_are_upstream_chart_values(synth: Synth) -> None:
+    upstream = chart_values(UPSTREAM / "aws-load-balancer-controller" / "3.5.0")
+    for env in ENV_NAMES:
+        (release,) = [
+            r
+            for r in synth.resources(f"{env}-addons", "helm_release").values()
+            if r["name"] == "aws-load-balancer-controller"
+        ]
+        values = json.loads(release["values"][0])
+        assert unknown_value_paths(values, upstream) == []
+    assert unknown_value_paths({"serviceAccount": {"nmae": "x"}}, upstream) == ["serviceAccount.nmae"]

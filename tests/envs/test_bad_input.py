@@ -184,6 +184,11 @@ CASES = {
         "workloads.0.probes.startup",
         "required but not set",
     ),
+    "internet-facing load balancer where not allowed": (
+        GOOD.replace("ingress: {path: /}", "ingress: {path: /, internet_facing: true}"),
+        "workloads.0.ingress.internet_facing",
+        "this environment allows only internal load balancers (ingress.internet_facing_allowed: false)",
+    ),
     "unpinned image": (
         GOOD.replace("podinfo:6.7.1", "podinfo:latest"),
         "workloads.0.image",

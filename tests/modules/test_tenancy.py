@@ -16,6 +16,7 @@ from modules.base.kubernetes import kubernetes_provider
 from modules.best_practices import BestPractices, add_best_practices
 from modules.conventions import PLATFORM_MANAGED_LABEL
 from modules.tenancy.guard import guard_manifests, session_prefix
+from modules.tenancy.ingress import IngressSettings
 from modules.tenancy.overprovisioning import is_placeholder, overprovisioning_manifests
 from modules.tenancy.teams import TeamNamespace, TeamSettings, team_manifests
 from modules.tenancy.workload import Resources, Workload, WorkloadSettings, workload_manifests
@@ -270,3 +271,27 @@ def test_platform_objects_in_team_namespaces_carry_the_managed_label() -> None:
     labelled = {o["kind"] for o in objects if o["metadata"].get("labels", {}).get(PLATFORM_MANAGED_LABEL[0]) == "true"}
     assert labelled == {"ResourceQuota", "LimitRange", "NetworkPolicy"}
     assert all(PLATFORM_MANAGED_LABEL[0] in o["metadata"]["labels"] for o in objects if o["kind"] == "NetworkPolicy")
+
+
+def test_workload_ingress_is_internal_by_default_and_admits_the_alb() -> None:
+    spec = dataclasses.replace(SPEC, ingress=IngressSettings(source_cidrs=["10.0.0.0/16"], host="api.example.com"))
+    by_kind = {m["kind"]: m for m in workload_manifests(spec)}
+    ingress = by_kind["Ingress"]
+    assert ingress["metadata"]["annotations"] == {
+        "alb.ingress.kubernetes.io/scheme": "internal",
+        "alb.ingress.kubernetes.io/target-type": "ip",
+    }
+    assert ingress["spec"]["ingressClassName"] == "alb"
+    (rule,) = ingress["spec"]["rules"]
+    assert rule["host"] == "api.example.com"
+    assert rule["http"]["paths"] == [
+        {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": SPEC.name, "port": {"name": "http"}}}}
+    ]
+    (policy_rule,) = by_kind["NetworkPolicy"]["spec"]["ingress"]
+    assert policy_rule["from"] == [{"podSelector": {}}, {"ipBlock": {"cidr": "10.0.0.0/16"}}]
+    assert policy_rule["ports"] == [{"protocol": "TCP", "port": SPEC.port}]
+    public = dataclasses.replace(spec, ingress=IngressSettings(source_cidrs=["10.0.0.0/16"], internet_facing=True))
+    (public_ingress,) = [m for m in workload_manifests(public) if m["kind"] == "Ingress"]
+    assert public_ingress["metadata"]["annotations"]["alb.ingress.kubernetes.io/scheme"] == "internet-facing"
+    assert "host" not in public_ingress["spec"]["rules"][0]
+    assert [m for m in workload_manifests(SPEC) if m["kind"] == "Ingress"] == []

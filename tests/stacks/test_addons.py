@@ -73,3 +73,23 @@ def test_cni_metrics_helper_release(synth: Synth) -> None:
         assert values["env"] == {"USE_CLOUDWATCH": "true", "AWS_CLUSTER_ID": f"{env}-platform"}
         assert values["nodeSelector"] == {"eks-platform/node-group": "system"}
         assert values["tolerations"] == [{"key": "CriticalAddonsOnly", "operator": "Exists"}]
+
+
+@pytest.mark.parametrize("env", ENV_NAMES)
+def test_load_balancer_controller_release(synth: Synth, env: str) -> None:
+    release = releases(synth, env)["aws-load-balancer-controller"]
+    assert (release["repository"], release["chart"], release["version"], release["namespace"]) == (
+        "https://aws.github.io/eks-charts",
+        "aws-load-balancer-controller",
+        "3.5.0",
+        "kube-system",
+    )
+    values = json.loads(release["values"][0])
+    assert values["clusterName"] == f"{env}-platform"
+    assert values["serviceAccount"] == {"create": True, "name": "aws-load-balancer-controller"}
+    assert values["nodeSelector"]["eks-platform/node-group"] == "system"
+    assert values["tolerations"] == [{"key": "CriticalAddonsOnly", "operator": "Exists"}]
+    # The VPC travels from the network stack as a cross-stack reference.
+    assert values["vpcId"].startswith(f"${{data.terraform_remote_state.cross-stack-reference-input-{env}-network.")
+    region = synth.stack(f"{env}-cluster")["provider"]["aws"][0]["region"]
+    assert values["region"] == region

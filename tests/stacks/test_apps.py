@@ -14,7 +14,14 @@ def manifests(synth: Synth, stack: str, kind: str | None = None) -> list[dict[st
 
 def test_sample_workload_in_dev(synth: Synth) -> None:
     objects = {m["kind"]: m for m in manifests(synth, "dev-apps")}
-    assert set(objects) == {"Deployment", "Service", "NetworkPolicy", "PodDisruptionBudget", "HorizontalPodAutoscaler"}
+    assert set(objects) == {
+        "Deployment",
+        "Service",
+        "NetworkPolicy",
+        "PodDisruptionBudget",
+        "HorizontalPodAutoscaler",
+        "Ingress",
+    }
     # The team namespace denies all ingress; the workload's own policy opens its port.
     policy = objects["NetworkPolicy"]
     assert policy["metadata"]["namespace"] == "web"
@@ -22,6 +29,17 @@ def test_sample_workload_in_dev(synth: Synth) -> None:
     (rule,) = policy["spec"]["ingress"]
     assert rule["ports"] == [{"protocol": "TCP", "port": 9898}]
     assert rule["from"][0] == {"podSelector": {}}
+    # The internal ALB (target type ip) connects to the pods from the VPC.
+    (vpc,) = synth.resources("dev-network", "aws_vpc").values()
+    assert rule["from"][-1] == {"ipBlock": {"cidr": vpc["cidr_block"]}}
+    ingress = objects["Ingress"]
+    assert ingress["spec"]["ingressClassName"] == "alb"
+    assert ingress["metadata"]["annotations"] == {
+        "alb.ingress.kubernetes.io/scheme": "internal",
+        "alb.ingress.kubernetes.io/target-type": "ip",
+    }
+    (path,) = ingress["spec"]["rules"][0]["http"]["paths"]
+    assert path["backend"] == {"service": {"name": "podinfo", "port": {"name": "http"}}}
     deployment = objects["Deployment"]
     assert deployment["metadata"]["namespace"] == "web" and "replicas" not in deployment["spec"]
     assert deployment["spec"]["strategy"]["rollingUpdate"] == {"maxSurge": "25%", "maxUnavailable": 0}

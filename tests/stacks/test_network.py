@@ -99,3 +99,22 @@ def test_deletion_protection_only_where_configured(synth: Synth) -> None:
         return key.get("lifecycle") == {"prevent_destroy": True}
 
     assert protected("prod-network") and not protected("dev-network")
+
+
+def discovered_by_load_balancer_controller(subnets: list[dict[str, Any]], scheme: str) -> list[dict[str, Any]]:
+    """The AWS Load Balancer Controller's subnet auto-discovery: subnets whose role tag
+    for the scheme is "1" or empty (docs: "Subnet auto-discovery")."""
+    tag = "kubernetes.io/role/elb" if scheme == "internet-facing" else "kubernetes.io/role/internal-elb"
+    return [s for s in subnets if s["tags"].get(tag) in ("1", "")]
+
+
+@pytest.mark.parametrize("env", ENV_NAMES)
+def test_load_balancer_controller_discovers_public_and_private_subnets(synth: Synth, env: str) -> None:
+    tiers = subnets_by_tier(synth, f"{env}-network")
+    every = [s for subnets in tiers.values() for s in subnets]
+    for scheme, tier in (("internet-facing", "public"), ("internal", "private")):
+        found = discovered_by_load_balancer_controller(every, scheme)
+        assert found == tiers[tier], scheme
+        # An ALB needs subnets in at least two zones, one per zone.
+        zones = [s["availability_zone"] for s in found]
+        assert len(set(zones)) == len(zones) >= 2

@@ -198,11 +198,16 @@ def test_service_its_own_namespace_cannot_call(synth: Synth, tmp_path: Path) -> 
     [
         (CRDS_BY_HELM_CHART["karpenter-crd"], UPSTREAM / "karpenter" / "1.14.1" / "crds"),
         (CRDS_BY_EKS_ADDON["vpc-cni"], UPSTREAM / "aws-vpc-cni" / "1.22.4" / "crds"),
+        (
+            CRDS_BY_HELM_CHART["aws-load-balancer-controller"],
+            UPSTREAM / "aws-load-balancer-controller" / "3.5.0" / "crds.yaml",
+        ),
     ],
 )
 def test_crd_catalogue_matches_upstream(catalogue: set[tuple[str, str]], upstream_crds: Path) -> None:
     found = set()
-    for path in sorted(require(upstream_crds).glob("*.yaml")):
+    require(upstream_crds)
+    for path in [upstream_crds] if upstream_crds.is_file() else sorted(upstream_crds.glob("*.yaml")):
         for crd in yaml.safe_load_all(path.read_text()):
             if crd and crd.get("kind") == "CustomResourceDefinition":
                 found.add((crd["spec"]["group"], crd["spec"]["names"]["kind"]))
@@ -245,5 +250,37 @@ def test_custom_resource_in_the_stack_that_installs_its_crd(tmp_path: Path, orde
         []
         if ordered
         else ["e-addons: kubernetes_manifest.pool: [crds] the CRD of karpenter.sh/NodePool is not installed before it"]
+    )
+    assert lines == expected
+
+
+@pytest.mark.parametrize("earlier", [True, False])
+def test_pod_identity_association_before_the_release(tmp_path: Path, earlier: bool) -> None:
+    release = {
+        "chart": "aws-load-balancer-controller",
+        "name": "aws-load-balancer-controller",
+        "namespace": "kube-system",
+        "values": [json.dumps({"serviceAccount": {"name": "aws-load-balancer-controller"}})],
+    }
+    association = {
+        "cluster_name": "e-platform",
+        "namespace": "kube-system",
+        "service_account": "aws-load-balancer-controller",
+        "role_arn": "arn:aws:iam::111111111111:role/x",
+    }
+    base = {"terraform": {"backend": {"local": {"path": "x"}}}, "provider": {"aws": [{"region": "eu-west-1"}]}}
+    cluster: Doc = {**base, "resource": {"aws_eks_pod_identity_association": {"lbc": association}} if earlier else {}}
+    addons: Doc = {**base, "resource": {"helm_release": {"lbc": release}}}
+    if not earlier:
+        addons["resource"]["aws_eks_pod_identity_association"] = {"lbc": association}
+    out = write_synth(tmp_path / "out", {"e-cluster": cluster, "e-addons": addons}, {"e-addons": ["e-cluster"]})
+    lines = [str(f) for f in check(out)]
+    expected = (
+        []
+        if earlier
+        else [
+            "e-addons: helm_release.lbc: [identity] service account kube-system/aws-load-balancer-controller "
+            "is bound by EKS Pod Identity only in this or a later stack"
+        ]
     )
     assert lines == expected

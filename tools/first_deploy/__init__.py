@@ -8,7 +8,8 @@ person) and checks, per stack and resource, each class of prerequisite:
 
 - identity: the principal CI deploys with holds a cluster-admin access entry,
   and the plan role a read entry, in a stack before any stack that talks to
-  the Kubernetes API;
+  the Kubernetes API; a Helm release whose service account EKS Pod Identity
+  binds finds the association in an earlier stack;
 - reach: the endpoint answers where the workflow runs that stack (an in-VPC
   runner allowed to 443 on the cluster security group, or a public endpoint
   open to GitHub-hosted runners);
@@ -35,7 +36,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tools.first_deploy.access import check_identity, check_reach
+from tools.first_deploy.access import check_identity, check_pod_identity, check_reach
 from tools.first_deploy.infrastructure import check_data, check_iam, check_node_networking, check_state
 from tools.first_deploy.kubernetes import CRDS_BY_EKS_ADDON, CRDS_BY_HELM_CHART, check_kubernetes_objects, check_traffic
 from tools.first_deploy.model import Finding, Model
@@ -56,5 +57,6 @@ def check(outdir: Path) -> list[Finding]:
             check_identity(model, stack)
             check_reach(model, stack)
         check_kubernetes_objects(model, stack, doc)
+        check_pod_identity(model, stack, doc)
         check_traffic(model, stack, doc)
     return model.findings

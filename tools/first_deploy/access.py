@@ -4,6 +4,7 @@ access entries, and the endpoint's reach from the runner each stack's job uses."
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from tools.first_deploy.model import Model, of_kind, refs
 from tools.stacks import split_stack_name
@@ -122,3 +123,33 @@ def check_reach(model: Model, stack: str) -> None:
             "reach",
             "no ingress rule lets the runner reach 443 on the cluster security group",
         )
+
+
+def check_pod_identity(model: Model, stack: str, doc: dict[str, Any]) -> None:
+    """A Helm release whose values name a service account that EKS Pod Identity
+    binds needs the association in an earlier stack: pods get their credentials
+    when they start, and a controller that started without them fails."""
+    env, _ = split_stack_name(stack)
+
+    def bound(stacks: list[str]) -> set[tuple[str, str]]:
+        return {
+            (str(a.get("namespace")), str(a.get("service_account")))
+            for name in stacks
+            for a in of_kind(model.docs[name], "aws_eks_pod_identity_association").values()
+        }
+
+    anywhere = bound([name for name in model.docs if split_stack_name(name)[0] == env])
+    earlier = bound(model.before(stack))
+    for address, body in of_kind(doc, "helm_release").items():
+        for text in body.get("values") or []:
+            try:
+                values = json.loads(text)
+            except ValueError:
+                continue
+            account = (values.get("serviceAccount") or {}).get("name") if isinstance(values, dict) else None
+            key = (str(body.get("namespace", "default")), str(account))
+            if account and key in anywhere and key not in earlier:
+                missing = (
+                    f"service account {key[0]}/{key[1]} is bound by EKS Pod Identity only in this or a later stack"
+                )
+                model.add(stack, address, "identity", missing)

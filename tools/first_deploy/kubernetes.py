@@ -39,6 +39,13 @@ CRDS_BY_HELM_CHART: dict[str, set[tuple[str, str]]] = {
         ("karpenter.k8s.aws", "EC2NodeClass"),
         ("autoscaling.x-k8s.io", "CapacityBuffer"),
     },
+    # Installed from the chart's crds/ folder on first install (Helm never upgrades them).
+    "aws-load-balancer-controller": {
+        ("elbv2.k8s.aws", "TargetGroupBinding"),
+        ("elbv2.k8s.aws", "IngressClassParams"),
+        ("elbv2.k8s.aws", "ALBTargetControlConfig"),
+        ("aga.k8s.aws", "GlobalAccelerator"),
+    },
 }
 CRDS_BY_EKS_ADDON: dict[str, set[tuple[str, str]]] = {
     "vpc-cni": {("crd.k8s.amazonaws.com", "ENIConfig")},
