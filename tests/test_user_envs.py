@@ -17,12 +17,21 @@ USER_ENVS = ROOT / "envs"
 
 @pytest.fixture(scope="module")
 def user(synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> Outcome:
-    if load_environments({"PLATFORM_ENVS_DIR": str(USER_ENVS)}) == load_environments(FIXTURES):
-        # The same validated configuration synthesizes to the same JSON (tests/test_main.py
-        # shows synth is deterministic): check the shared synth instead of a second one.
-        problems = [str(f) for f in first_deploy_findings(synth.outdir)]
-        return Outcome(synth.outdir, synth.stacks, synth.production, problems)
-    return synthesize(USER_ENVS, tmp_path_factory.mktemp("user") / "cdktf.out")
+    """The user's environments synthesized. One whose validated configuration equals
+    the fixture environment of its name synthesizes to the same JSON (tests/test_main.py
+    shows synth is deterministic): the shared synth stands in for it."""
+    fixtures = {e.name: e for e in load_environments(FIXTURES)}
+    users = load_environments({"PLATFORM_ENVS_DIR": str(USER_ENVS)})
+    same = {e.name for e in users if fixtures.get(e.name) == e}
+    differ = [e.name for e in users if e.name not in same]
+    stacks = {n: d for n, d in synth.stacks.items() if n.rpartition("-")[0] in same}
+    problems = [str(f) for f in first_deploy_findings(synth.outdir) if f.stack.rpartition("-")[0] in same]
+    production = {e.name: e.production for e in users}
+    if differ:
+        own = synthesize(USER_ENVS, tmp_path_factory.mktemp("user") / "cdktf.out", {"PLATFORM_ENVS": ",".join(differ)})
+        stacks |= own.stacks
+        problems += own.problems
+    return Outcome(synth.outdir, stacks, production, problems)
 
 
 def test_every_user_environment_synthesizes_and_deploys_in_order(user: Outcome) -> None:

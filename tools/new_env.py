@@ -41,6 +41,9 @@ def new_environment_text(
     if same_account and re.search(r"^  oidc_provider:", text, re.MULTILINE):
         # The source's account already has GitHub's OIDC provider (one per account).
         text = set_value(text, "oidc_provider", "existing", indent="  ")
+    if same_account and re.search(r"^  create_spot_service_linked_role:", text, re.MULTILINE):
+        # ... and the Spot service-linked role, if the source creates it (one per account too).
+        text = set_value(text, "create_spot_service_linked_role", "false", indent="  ")
     # Comments and the GitHub environment named after the source now name the new one.
     text = re.sub(rf'(GitHub environment "){re.escape(source_name)}(")', rf"\g<1>{name}\g<2>", text)
     return re.sub(rf"\b{re.escape(source_name)}-bootstrap\b", f"{name}-bootstrap", text)

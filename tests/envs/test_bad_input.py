@@ -333,9 +333,8 @@ def test_two_environments_creating_the_oidc_provider_in_one_account(workdir: tup
 
 def test_two_environments_creating_the_spot_service_linked_role_in_one_account(workdir: tuple[Path, Path]) -> None:
     envs_dir, outdir = workdir
-    spot = '  account_id: "333333333333"\n  create_spot_service_linked_role: true\n'
-    prod = PROD.replace('  account_id: "333333333333"   # example: set PLATFORM_PROD_ACCOUNT_ID\n', spot)
-    assert "create_spot_service_linked_role" in prod
+    prod = PROD  # the fixture's prod creates it
+    assert "create_spot_service_linked_role: true" in prod
     (envs_dir / "prod.yaml").write_text(prod)
     other = prod.replace("example-platform-prod-tfstate", "example-platform-prod2-tfstate")
     other = other.replace("oidc_provider: create", "oidc_provider: existing")

@@ -45,6 +45,7 @@ def test_new_env_copies_with_its_own_bucket_and_cidr(tmp_path: Path) -> None:
     assert "bucket: example-platform-eu-prod-tfstate" in text and "vpc_cidr: 10.50.0.0/16" in text
     # prod names an account, which already has GitHub's OIDC provider (one per account).
     assert "oidc_provider: existing" in text
+    assert "create_spot_service_linked_role: false" in text  # the account has that role once too
     with pytest.raises(ConfigError, match="exists already"):
         new_env.create("eu-prod", "10.60.0.0/16", "prod", envs_dir)
     with pytest.raises(ConfigError, match="not a DNS label"):
