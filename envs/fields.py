@@ -79,6 +79,7 @@ AddonName = Literal[
     "metrics-server",
     "aws-ebs-csi-driver",
     "aws-efs-csi-driver",
+    "amazon-cloudwatch-observability",
 ]
 
 _ACCOUNT_ID = re.compile(r"^\d{12}$")

@@ -25,6 +25,7 @@ __all__ = [
     "NatStrategy",
     "Network",
     "NodeGroup",
+    "Observability",
     "SecondaryCidr",
     "State",
     "Storage",
@@ -92,6 +93,16 @@ class Alarms(Frozen):
         if self.period_seconds % 60:
             raise FieldError("period_seconds", f"{self.period_seconds} is not a multiple of 60")
         return self
+
+
+class Observability(Frozen):
+    container_insights: bool = Field(
+        False,
+        description="Container Insights with enhanced observability: the amazon-cloudwatch-observability EKS "
+        "add-on (CloudWatch agent and Fluent Bit) with per-pod, node and cluster metrics and the containers' "
+        "logs, in log groups created first with cluster.log_retention_days and the cluster's logs key "
+        "(docs/observability.md). Ingestion is priced by usage.",
+    )
 
 
 class Cni(Frozen):

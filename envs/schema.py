@@ -19,7 +19,7 @@ from envs.application import IngressPolicy, Workload
 from envs.capacity import check_ip_plan
 from envs.delivery import Ci, KubernetesJobs
 from envs.fields import DnsLabel, FieldError, Frozen
-from envs.infrastructure import Alarms, Aws, Cluster, Cni, NatStrategy, Network, State, Storage
+from envs.infrastructure import Alarms, Aws, Cluster, Cni, NatStrategy, Network, Observability, State, Storage
 from envs.platform import Karpenter, Overprovisioning, Team
 from envs.quotas import check_workloads
 from planning.instances import INSTANCE_FACTS, facts_for_vcpus
@@ -60,6 +60,9 @@ class Environment(Frozen):
         Overprovisioning(), description="Placeholder pods that keep spare capacity for bursts."
     )
     alarms: Alarms = Field(Alarms(), description="Control-plane and VPC CNI alarms and who they notify.")
+    observability: Observability = Field(
+        Observability(), description="Workload insight beyond the control plane: Container Insights."
+    )
     cni: Cni = Field(Cni(), description="VPC CNI settings and the IP plan's assumptions (docs/ip-planning.md).")
     storage: Storage = Field(Storage(), description="Default EBS StorageClass and optional EFS.")
     ci: Ci | None = Field(

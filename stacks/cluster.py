@@ -24,6 +24,7 @@ from modules.karpenter.aws import KarpenterAws
 from modules.network.vpc import Network
 from modules.observability.cni_metrics import CniAlarmSettings, CniMetricsHelperAws
 from modules.observability.cni_metrics import dashboard_widgets as cni_dashboard_widgets
+from modules.observability.container_insights import ContainerInsights, ContainerInsightsSettings
 from modules.observability.control_plane import ControlPlaneObservability, ObservabilitySettings
 from stacks.base import EnvironmentStack
 from stacks.storage import StorageStack
@@ -175,6 +176,21 @@ class ClusterStack(EnvironmentStack):
             )
             for driver in drivers
         ]
+        self.container_insights: ContainerInsights | None = None
+        if env.observability.container_insights:
+            self.container_insights = ContainerInsights(
+                self,
+                "container-insights",
+                ContainerInsightsSettings(
+                    kubernetes_version=c.kubernetes_version,
+                    pinned_versions=pinned,
+                    log_retention_days=c.log_retention_days,
+                    kms_key_arn=self.cluster.logs_key.arn,
+                    protect=env.deletion_protection,
+                ),
+                cluster=cluster,
+                depends_on=[self.system_nodes.node_group],
+            )
         self.karpenter = KarpenterAws(self, "karpenter", cluster=cluster)
         self.load_balancer_controller = LoadBalancerControllerAws(self, "aws-load-balancer-controller", cluster=cluster)
         # The addons stack reads it through a cross-stack reference (the controller's vpcId).

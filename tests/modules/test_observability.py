@@ -1,5 +1,5 @@
 """modules/observability: control-plane metric filters, alarms, saved queries, dashboard and
-the encrypted alarm topic; the CNI Metrics Helper's role and IP alarms; as cdktf unit tests."""
+the encrypted alarm topic; the CNI Metrics Helper's role and IP alarms; Container Insights; as cdktf unit tests."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ from cdktf import TerraformStack, Testing
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
 from modules.observability.cni_metrics import CniAlarmSettings, CniMetricsHelperAws, dashboard_widgets, helper_values
+from modules.observability.container_insights import ContainerInsights, ContainerInsightsSettings
 from modules.observability.control_plane import ControlPlaneObservability, ObservabilitySettings, active_filters
 from planning.control_plane_filters import FILTERS
 from tests.modules.helpers import CLUSTER, REGION, Doc, cluster_handle, named, only, parse, ref, resources, statements
 
 LOG_GROUP = "/aws/eks/demo/cluster"
 LOG_TYPES = ["api", "audit"]
+LOGS_KEY = "arn:aws:kms:eu-west-1:123456789012:key/logs"
 EXTRA_WIDGET = {"type": "text", "x": 0, "y": 50, "width": 6, "height": 2, "properties": {"markdown": "runbook"}}
 
 
@@ -206,3 +208,41 @@ def test_cni_metrics_helper_values_and_widgets() -> None:
         "VPC CNI: ENIs and ipamd errors",
     ]
     assert widgets[0]["properties"]["metrics"][0] == ["Kubernetes", "assignIPAddresses", "CLUSTER_ID", CLUSTER]
+
+
+@pytest.fixture(scope="module")
+def insights(tmp_path_factory: pytest.TempPathFactory) -> str:
+    stack = TerraformStack(Testing.app(outdir=str(tmp_path_factory.mktemp("insights"))), "insights")
+    AwsProvider(stack, "aws", region=REGION)
+    settings = ContainerInsightsSettings(
+        kubernetes_version="1.34", pinned_versions={}, log_retention_days=90, kms_key_arn=LOGS_KEY, protect=True
+    )
+    ContainerInsights(stack, "container-insights", settings, cluster=cluster_handle(stack), depends_on=[])
+    return Testing.synth(stack)
+
+
+def test_container_insights_logs_in_our_encrypted_expiring_groups_first(insights: str) -> None:
+    doc = parse(insights)
+    groups = resources(doc, "aws_cloudwatch_log_group")
+    assert sorted(g["name"] for g in groups.values()) == [
+        f"/aws/containerinsights/{CLUSTER}/{kind}" for kind in ("application", "dataplane", "host", "performance")
+    ]
+    for group in groups.values():
+        assert group["retention_in_days"] == 90 and group["kms_key_id"] == LOGS_KEY
+        assert group["lifecycle"] == {"prevent_destroy": True}
+    _, addon = only(doc, "aws_eks_addon")
+    assert addon["depends_on"] == [f"aws_cloudwatch_log_group.{name}" for name in groups]
+
+
+def test_container_insights_agent_bound_by_pod_identity(insights: str) -> None:
+    doc = parse(insights)
+    role_name, role = only(doc, "aws_iam_role")
+    association = {"service_account": "cloudwatch-agent", "role_arn": ref("aws_iam_role", role_name, "arn")}
+    addon = {"addon_name": "amazon-cloudwatch-observability", "cluster_name": CLUSTER}
+    assert Testing.to_have_resource_with_properties(
+        insights, "aws_eks_addon", {**addon, "pod_identity_association": [association]}
+    )
+    trust = statements(doc, role["assume_role_policy"])["ServiceAssumes"]
+    assert trust["principals"] == [{"type": "Service", "identifiers": ["pods.eks.amazonaws.com"]}]
+    attached = [a["policy_arn"].rsplit("/", 1)[1] for a in resources(doc, "aws_iam_role_policy_attachment").values()]
+    assert sorted(attached) == ["AWSXrayWriteOnlyAccess", "CloudWatchAgentServerPolicy"]

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from modules.observability.container_insights import ADDON
 from planning.control_plane_filters import FILTERS
 from tests.conftest import ENV_NAMES, Synth, resolve_policy
 from tests.stacks.cluster_helpers import ALL_LOG_TYPES, one, ref_of
@@ -194,3 +195,39 @@ def test_cross_stack_wiring(synth: Synth, env: str) -> None:
         value = network_stack["output"][output]["value"]
         subnet_name = value.removeprefix("${aws_subnet.").removesuffix(".id}")
         assert subnets[subnet_name]["tags"]["platform/subnet-tier"] == "private"
+
+
+@pytest.mark.parametrize("env", ENV_NAMES)
+def test_container_insights_only_where_switched_on(synth: Synth, env: str) -> None:
+    stack = f"{env}-cluster"
+    addons = [a for a in synth.resources(stack, "aws_eks_addon").values() if a["addon_name"] == ADDON]
+    groups = [
+        g for g in synth.resources(stack, "aws_cloudwatch_log_group").values() if "/containerinsights/" in g["name"]
+    ]
+    if env != "prod":
+        assert addons == [] and groups == []
+        return
+    (addon,) = addons
+    (association,) = addon["pod_identity_association"]
+    assert association["service_account"] == "cloudwatch-agent"
+    role_key = association["role_arn"].removeprefix("${aws_iam_role.").removesuffix(".arn}")
+    assert synth.resources(stack, "aws_iam_role")[role_key]["name"] == "prod-platform-container-insights"
+    attached = [
+        a["policy_arn"].rsplit("/", 1)[1]
+        for a in synth.resources(stack, "aws_iam_role_policy_attachment").values()
+        if a["role"] == f"${{aws_iam_role.{role_key}.name}}"
+    ]
+    assert sorted(attached) == ["AWSXrayWriteOnlyAccess", "CloudWatchAgentServerPolicy"]
+    # Our groups, encrypted and expiring, exist before the agent could create its own.
+    logs_key = ref_of(synth, stack, "aws_kms_key", "logs-kms/key", "arn")
+    assert sorted(g["name"] for g in groups) == [
+        f"/aws/containerinsights/prod-platform/{kind}" for kind in ("application", "dataplane", "host", "performance")
+    ]
+    assert all(g["retention_in_days"] == 365 and g["kms_key_id"] == logs_key for g in groups)
+    group_addresses = {
+        f"aws_cloudwatch_log_group.{name}"
+        for name, g in synth.resources(stack, "aws_cloudwatch_log_group").items()
+        if "/containerinsights/" in g["name"]
+    }
+    assert group_addresses <= set(addon["depends_on"])
+    assert any(d.startswith("aws_eks_node_group.") for d in addon["depends_on"])

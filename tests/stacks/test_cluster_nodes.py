@@ -71,7 +71,9 @@ def test_iam_roles(synth: Synth) -> None:
 def test_addons_order_and_conflicts(synth: Synth) -> None:
     stack = "prod-cluster"
     addons = synth.resources(stack, "aws_eks_addon")
-    addons = {k: a for k, a in addons.items() if not a["addon_name"].endswith("csi-driver")}  # see test_storage.py
+    # The CSI drivers (see test_storage.py) and Container Insights (test_cluster.py) are constructs of their own.
+    own = ("aws-ebs-csi-driver", "aws-efs-csi-driver", "amazon-cloudwatch-observability")
+    addons = {k: a for k, a in addons.items() if a["addon_name"] not in own}
     assert set(addons) == {"vpc-cni", "kube-proxy", "eks-pod-identity-agent", "coredns", "metrics-server"}
     for addon in addons.values():
         assert (
@@ -97,8 +99,7 @@ def test_addons_order_and_conflicts(synth: Synth) -> None:
         "tolerations": [{"key": "CriticalAddonsOnly", "operator": "Exists"}],
     }
     versions = synth.data(stack, "aws_eks_addon_version")
-    csi = {"aws-ebs-csi-driver"} | ({"aws-efs-csi-driver"} if stack.startswith("prod") else set())
-    assert {v["addon_name"] for v in versions.values()} == set(addons) | csi
+    assert {v["addon_name"] for v in versions.values()} == set(addons) | set(own)  # prod has all three
     assert all(v["kubernetes_version"] == "1.34" for v in versions.values())
 
 
