@@ -2,13 +2,11 @@
 the EKS add-ons (pinned in config or EKS's default), the Helm charts, the node
 AMI alias, the pause image, and the Python and Node packages that shape the JSON.
 
-Pure: the chart and image pins are read from their source files with `ast`
-(no jsii is loaded), the environments through the loader, the packages from
-the Pipfile and package.json. The upgrade order: docs/upgrades.md."""
+Pure: the chart and image pins come from planning/pins.py (no jsii is loaded),
+the environments through the loader, the packages from the Pipfile and package.json. The upgrade order: docs/upgrades.md."""
 
 from __future__ import annotations
 
-import ast
 import importlib.util
 import json
 import re
@@ -21,10 +19,9 @@ from typing import get_args
 
 from envs import ConfigError, Environment, load_environments
 from envs.fields import AddonName
+from planning.pins import CHARTS, PAUSE_IMAGE, PAUSE_VERSION
 
 ROOT = Path(__file__).resolve().parent.parent
-CHARTS = ROOT / "modules" / "base" / "charts.py"
-PAUSE = ROOT / "modules" / "tenancy" / "overprovisioning.py"
 # The Pipfile packages that shape the synthesized JSON: cdktf and the provider bindings.
 PACKAGES = (
     "cdktf",
@@ -44,34 +41,13 @@ class Pin:
     versions: dict[str, str]  # environment -> version
 
 
-def module_constants(path: Path) -> dict[str, object]:
-    """Module-level `NAME = "literal"` and `NAME = Chart(name=..., version=...)` assignments of a source file."""
-    found: dict[str, object] = {}
-    for node in ast.parse(path.read_text()).body:
-        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
-            continue
-        name, value = node.targets[0].id, node.value
-        if isinstance(value, ast.Constant):
-            found[name] = value.value
-        elif isinstance(value, ast.Call):
-            found[name] = {k.arg: ast.literal_eval(k.value) for k in value.keywords if k.arg}
-    return found
+def chart_pins() -> dict[str, str]:
+    """Chart name -> version (planning/pins.py)."""
+    return {chart.name: chart.version for chart in CHARTS}
 
 
-def chart_pins(path: Path = CHARTS) -> dict[str, str]:
-    """Chart name -> version, from the Chart(...) constants of modules/base/charts.py."""
-    charts = {}
-    for value in module_constants(path).values():
-        if isinstance(value, dict) and {"name", "version"} <= value.keys():
-            charts[str(value["name"])] = str(value["version"])
-    if not charts:
-        raise ValueError(f"{path}: no Chart(name=..., version=...) constant found")
-    return charts
-
-
-def pause_image(path: Path = PAUSE) -> str:
-    constants = module_constants(path)
-    return f"{constants['PAUSE_IMAGE']}:{constants['PAUSE_VERSION']}"
+def pause_image() -> str:
+    return f"{PAUSE_IMAGE}:{PAUSE_VERSION}"
 
 
 def python_packages(pipfile: Path = ROOT / "Pipfile") -> dict[str, str]:
@@ -143,9 +119,9 @@ def collect(environments: list[Environment]) -> list[Pin]:
             default = f"EKS default for {e.cluster.kubernetes_version}"
             versions[e.name] = "-" if addon not in addons(e) else (pinned or default)
         pins.append(Pin("eks-addon", addon, "envs/<env>.yaml", versions))
-    pins += [Pin("helm-chart", n, "modules/base/charts.py", same(v)) for n, v in chart_pins().items()]
+    pins += [Pin("helm-chart", n, "planning/pins.py", same(v)) for n, v in chart_pins().items()]
     pins.append(Pin("ami", "node AMI alias", "envs/<env>.yaml", {e.name: e.karpenter.ami_alias for e in environments}))
-    pins.append(Pin("image", "pause", "modules/tenancy/overprovisioning.py", same(pause_image())))
+    pins.append(Pin("image", "pause", "planning/pins.py", same(pause_image())))
     pins += [Pin("python-package", n, "Pipfile", same(v)) for n, v in python_packages().items()]
     pins += [Pin("terraform-provider", n, "Pipfile (binding)", same(v)) for n, v in terraform_providers().items()]
     pins += [Pin("node-package", n, "package.json", same(v)) for n, v in node_packages().items()]

@@ -11,9 +11,10 @@ from typing import Any
 from cdktf_cdktf_provider_helm.release import Release
 from constructs import Construct
 
-from modules.base.charts import AWS_LOAD_BALANCER_CONTROLLER, helm_release
+from modules.base.charts import helm_release
 from modules.conventions import ALB_INGRESS_CLASS, CRITICAL_ADDONS_TAINT, SYSTEM_NODE_LABEL
 from modules.ingress.aws import NAMESPACE, SERVICE_ACCOUNT
+from planning.pins import AWS_LOAD_BALANCER_CONTROLLER
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,10 @@ from typing import Any
 
 from constructs import Construct
 
-from modules.base.charts import KARPENTER, KARPENTER_CRD, helm_release
+from modules.base.charts import helm_release
 from modules.conventions import CRITICAL_ADDONS_TAINT, SYSTEM_NODE_LABEL
 from modules.karpenter.aws import NAMESPACE, SERVICE_ACCOUNT
+from planning.pins import KARPENTER, KARPENTER_CRD
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,11 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_helm.release import Release
 from constructs import Construct
 
-from modules.base.charts import CNI_METRICS_HELPER, helm_release
+from modules.base.charts import helm_release
 from modules.base.cluster import ClusterHandle
 from modules.base.iam import Condition, ServiceAccount, Statement, pod_identity_role, policy_document
 from modules.conventions import CRITICAL_ADDONS_TAINT, SYSTEM_NODE_LABEL
+from planning.pins import CNI_METRICS_HELPER
 
 NAMESPACE = "kube-system"
 SERVICE_ACCOUNT = "cni-metrics-helper"

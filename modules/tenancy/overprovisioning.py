@@ -17,12 +17,11 @@ from __future__ import annotations
 from typing import Any
 
 from modules.base.manifests import container_security_context, pod_security_context, zone_spread
+from planning.pins import PAUSE_IMAGE, PAUSE_VERSION
 
 NAMESPACE = "overprovisioning"
 PRIORITY_CLASS = "overprovisioning"
 PRIORITY = -10  # below every real pod (default 0), never the global default
-PAUSE_IMAGE = "registry.k8s.io/pause"
-PAUSE_VERSION = "3.10"
 PAUSE_UID = 65535  # the pause image's own non-root user
 
 

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 import yaml
 
-from modules.base.charts import KARPENTER, KARPENTER_CRD
+from planning.pins import KARPENTER, KARPENTER_CRD
 from tests.conformance.upstream import KARPENTER as UPSTREAM_KARPENTER
 from tests.conformance.upstream import chart_values, crd_schema, require, unknown_value_paths
 from tests.conftest import ENV_NAMES, Synth

@@ -10,12 +10,13 @@ import pytest
 from cdktf import TerraformStack, Testing
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 
-from modules.base.charts import CNI_METRICS_HELPER, helm_release
+from modules.base.charts import helm_release
 from modules.base.iam import ServiceAccount, deny_insecure_transport, pod_identity_role, service_role
 from modules.base.kms import EncryptionKey, logs_service_statement
 from modules.base.kubernetes import helm_provider, kubernetes_provider
 from modules.base.log_groups import encrypted_log_group
 from modules.base.manifests import add_manifests, container_security_context, pod_security_context
+from planning.pins import CNI_METRICS_HELPER
 from tests.modules.helpers import CLUSTER, REGION, cluster_handle, only, parse, ref, resources, statements
 
 TOKEN_ARGS = ["eks", "get-token", "--cluster-name", CLUSTER, "--region", REGION, "--output", "json"]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from modules.base.charts import KARPENTER, KARPENTER_CRD
+from planning.pins import KARPENTER, KARPENTER_CRD
 from tests.conftest import ENV_NAMES, Synth
 
 
