@@ -103,6 +103,12 @@ class Observability(Frozen):
         "logs, in log groups created first with cluster.log_retention_days and the cluster's logs key "
         "(docs/observability.md). Ingestion is priced by usage.",
     )
+    right_sizing_advice: bool = Field(
+        True,
+        description="The Vertical Pod Autoscaler's recommender on the system nodes and a VerticalPodAutoscaler "
+        "in recommendation mode (updateMode Off: nothing is evicted or resized) per workload; "
+        "`kubectl describe vpa` shows the advised requests (docs/observability.md).",
+    )
 
 
 class Cni(Frozen):

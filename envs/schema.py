@@ -61,7 +61,8 @@ class Environment(Frozen):
     )
     alarms: Alarms = Field(Alarms(), description="Control-plane and VPC CNI alarms and who they notify.")
     observability: Observability = Field(
-        Observability(), description="Workload insight beyond the control plane: Container Insights."
+        Observability(),
+        description="Workload insight beyond the control plane: Container Insights, right-sizing advice.",
     )
     cni: Cni = Field(Cni(), description="VPC CNI settings and the IP plan's assumptions (docs/ip-planning.md).")
     storage: Storage = Field(Storage(), description="Default EBS StorageClass and optional EFS.")

@@ -20,7 +20,9 @@ CNI_METRICS_HELPER = Chart(repository="https://aws.github.io/eks-charts", name="
 AWS_LOAD_BALANCER_CONTROLLER = Chart(
     repository="https://aws.github.io/eks-charts", name="aws-load-balancer-controller", version="3.5.0"
 )
-CHARTS = (KARPENTER_CRD, KARPENTER, CNI_METRICS_HELPER, AWS_LOAD_BALANCER_CONTROLLER)
+# Fairwinds' chart of the Vertical Pod Autoscaler (app 1.4.1); its CRDs come from its crds/ folder.
+VPA = Chart(repository="https://charts.fairwinds.com/stable", name="vpa", version="4.10.1")
+CHARTS = (KARPENTER_CRD, KARPENTER, CNI_METRICS_HELPER, AWS_LOAD_BALANCER_CONTROLLER, VPA)
 
 PAUSE_IMAGE = "registry.k8s.io/pause"
 PAUSE_VERSION = "3.10"

@@ -1,5 +1,5 @@
 """`E-addons`: Helm releases of the cluster's controllers (Karpenter, AWS Load Balancer
-Controller, CNI Metrics Helper) and their CRDs
+Controller, CNI Metrics Helper, the VPA recommender) and their CRDs
 (platform layer). Reads `E-cluster` through cross-stack references."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from modules.base.kubernetes import helm_provider
 from modules.ingress.controller import LoadBalancerControllerSettings, load_balancer_controller
 from modules.karpenter.controller import ControllerSettings, KarpenterController
 from modules.observability.cni_metrics import cni_metrics_helper_release
+from modules.observability.right_sizing import vpa_recommender_release
 from stacks.base import EnvironmentStack
 from stacks.cluster import ClusterStack
 
@@ -29,3 +30,4 @@ class AddonsStack(EnvironmentStack):
             LoadBalancerControllerSettings(cluster_name=env.cluster_name, region=env.aws.region, vpc_id=cluster.vpc_id),
         )
         self.cni_metrics_helper = cni_metrics_helper_release(self, env.cluster_name, env.aws.region)
+        self.vpa = vpa_recommender_release(self) if env.observability.right_sizing_advice else None

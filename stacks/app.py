@@ -31,7 +31,7 @@ def build_environment(app: App, env: Environment) -> None:
     cluster = ClusterStack(app, env, network.network, storage)
     addons = AddonsStack(app, env, cluster)
     platform = PlatformStack(app, env, storage, cluster, addons)
-    AppsStack(app, env, cluster, platform)
+    AppsStack(app, env, cluster, addons, platform)
 
 
 def build_app(environments: Sequence[Environment], outdir: str) -> PlatformApp:

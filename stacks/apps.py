@@ -1,6 +1,7 @@
 """`E-apps`: the application layer, workloads built with the Workload construct
-(probes and resources required). Reads `E-cluster`; deployed after `E-platform`,
-which creates the team namespaces."""
+(probes and resources required). Reads `E-cluster`; deployed after `E-addons`
+(the VerticalPodAutoscaler CRD, the Load Balancer Controller) and `E-platform`
+(the team namespaces)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from envs.application import Probe
 from modules.base.kubernetes import kubernetes_provider
 from modules.tenancy.ingress import IngressSettings
 from modules.tenancy.workload import ProbeSpec, Resources, Workload, WorkloadSettings
+from stacks.addons import AddonsStack
 from stacks.base import EnvironmentStack
 from stacks.cluster import ClusterStack
 from stacks.platform import PlatformStack
@@ -27,8 +29,11 @@ def probe(p: Probe) -> ProbeSpec:
 
 
 class AppsStack(EnvironmentStack):
-    def __init__(self, scope: Construct, env: Environment, cluster: ClusterStack, platform: PlatformStack) -> None:
+    def __init__(
+        self, scope: Construct, env: Environment, cluster: ClusterStack, addons: AddonsStack, platform: PlatformStack
+    ) -> None:
         super().__init__(scope, env, "apps", aws=False)
+        self.add_dependency(addons)  # the VPA CRD; the Load Balancer Controller that serves Ingresses
         self.add_dependency(platform)  # the team namespaces, quotas and limits
         kubernetes_provider(self, cluster.handle)
         self.workloads = [
@@ -59,6 +64,7 @@ class AppsStack(EnvironmentStack):
                         path=w.ingress.path,
                         internet_facing=w.ingress.internet_facing,
                     ),
+                    right_sizing_advice=env.observability.right_sizing_advice,
                 ),
             )
             for w in env.workloads

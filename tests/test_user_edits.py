@@ -35,6 +35,7 @@ def team_edits(env: dict[str, Any]) -> None:
     sample = dict(env["workloads"][0])
     image = sample["image"].rsplit(":", 1)[0]
     env["workloads"].append({**sample, "name": "indexer", "team": "search", "image": f"{image}@{DIGEST}"})
+    env.setdefault("observability", {})["right_sizing_advice"] = False  # no VPA recommender, no VPA objects
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +64,9 @@ def test_a_new_environment_with_the_usual_edits_keeps_every_invariant(
         for container in m["manifest"]["spec"].get("template", {}).get("spec", {}).get("containers", [])
     ]
     assert any(image.endswith(DIGEST) for image in images)
+    kinds = {m["manifest"]["kind"] for m in edited.stacks["eu-prod-apps"]["resource"]["kubernetes_manifest"].values()}
+    assert "Deployment" in kinds and "VerticalPodAutoscaler" not in kinds
+    assert "vpa" not in {r["chart"] for r in edited.stacks["eu-prod-addons"]["resource"]["helm_release"].values()}
     assert checkov_problems(edited, tmp_path, synth.stacks) == []
 
 

@@ -1,8 +1,9 @@
 """A workload that cannot be built without liveness, readiness and startup
 probes, nor without resource requests and limits: Deployment, Service,
 NetworkPolicy (its port open to its namespace and the namespaces it names),
-PodDisruptionBudget and HorizontalPodAutoscaler, and optionally an Ingress
-served by the AWS Load Balancer Controller (internal unless asked otherwise).
+PodDisruptionBudget and HorizontalPodAutoscaler, optionally an Ingress
+served by the AWS Load Balancer Controller (internal unless asked otherwise)
+and a VerticalPodAutoscaler that only advises (right-sizing advice).
 
 - liveness restarts a container that stopped working;
 - readiness holds traffic while it is temporarily unable to serve;
@@ -102,6 +103,9 @@ class WorkloadSettings:
     runs): team namespaces deny all ingress by default. Default: none."""
     ingress: IngressSettings | None = None
     """An Ingress (ALB) to its Service; its NetworkPolicy then admits the ALB. Default: None."""
+    right_sizing_advice: bool = False
+    """A VerticalPodAutoscaler in recommendation mode (updateMode Off) for its Deployment; needs the VPA
+    CRDs and recommender (modules/observability/right_sizing.py). Default: False."""
 
 
 def workload_manifests(w: WorkloadSettings) -> list[dict[str, Any]]:
@@ -123,6 +127,7 @@ def workload_manifests(w: WorkloadSettings) -> list[dict[str, Any]]:
     if not container["env"]:
         del container["env"]
     ingress = [w.ingress.manifest(w.name, meta)] if w.ingress else []
+    advice = [recommendation_manifest(w, meta)] if w.right_sizing_advice else []
     return [
         {
             "apiVersion": "apps/v1",
@@ -204,7 +209,25 @@ def workload_manifests(w: WorkloadSettings) -> list[dict[str, Any]]:
             },
         },
         *ingress,
+        *advice,
     ]
+
+
+def recommendation_manifest(w: WorkloadSettings, meta: dict[str, Any]) -> dict[str, Any]:
+    """Advice only: with updateMode Off nothing evicts or resizes the pods, so it cannot
+    fight the HorizontalPodAutoscaler, which scales the same Deployment on CPU."""
+    return {
+        "apiVersion": "autoscaling.k8s.io/v1",
+        "kind": "VerticalPodAutoscaler",
+        "metadata": meta,
+        "spec": {
+            "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": w.name},
+            "updatePolicy": {"updateMode": "Off"},
+            "resourcePolicy": {
+                "containerPolicies": [{"containerName": w.name, "controlledResources": ["cpu", "memory"]}]
+            },
+        },
+    }
 
 
 class Workload(Construct):

@@ -1,5 +1,6 @@
 """modules/observability: control-plane metric filters, alarms, saved queries, dashboard and
-the encrypted alarm topic; the CNI Metrics Helper's role and IP alarms; Container Insights; as cdktf unit tests."""
+the encrypted alarm topic; the CNI Metrics Helper's role and IP alarms; Container Insights;
+the VPA recommender's values; as cdktf unit tests."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider
 from modules.observability.cni_metrics import CniAlarmSettings, CniMetricsHelperAws, dashboard_widgets, helper_values
 from modules.observability.container_insights import ContainerInsights, ContainerInsightsSettings
 from modules.observability.control_plane import ControlPlaneObservability, ObservabilitySettings, active_filters
+from modules.observability.right_sizing import VpaRecommenderSettings, vpa_recommender_values
 from planning.control_plane_filters import FILTERS
 from tests.modules.helpers import CLUSTER, REGION, Doc, cluster_handle, named, only, parse, ref, resources, statements
 
@@ -208,6 +210,20 @@ def test_cni_metrics_helper_values_and_widgets() -> None:
         "VPC CNI: ENIs and ipamd errors",
     ]
     assert widgets[0]["properties"]["metrics"][0] == ["Kubernetes", "assignIPAddresses", "CLUSTER_ID", CLUSTER]
+
+
+def test_vpa_recommender_only_advises_from_the_system_nodes() -> None:
+    values = vpa_recommender_values(VpaRecommenderSettings(memory="1Gi"))
+    assert values["updater"] == {"enabled": False}
+    assert values["admissionController"] == {"enabled": False}
+    recommender = values["recommender"]
+    assert recommender["nodeSelector"] == {"eks-platform/node-group": "system"}
+    assert recommender["tolerations"] == [{"key": "CriticalAddonsOnly", "operator": "Exists"}]
+    assert recommender["resources"] == {"requests": {"cpu": "50m", "memory": "1Gi"}, "limits": {"memory": "1Gi"}}
+    assert recommender["extraArgs"] == {"v": "2"}
+    security = recommender["securityContext"]
+    assert security["readOnlyRootFilesystem"] is True and security["allowPrivilegeEscalation"] is False
+    assert security["capabilities"] == {"drop": ["ALL"]}
 
 
 @pytest.fixture(scope="module")

@@ -295,3 +295,22 @@ def test_workload_ingress_is_internal_by_default_and_admits_the_alb() -> None:
     assert public_ingress["metadata"]["annotations"]["alb.ingress.kubernetes.io/scheme"] == "internet-facing"
     assert "host" not in public_ingress["spec"]["rules"][0]
     assert [m for m in workload_manifests(SPEC) if m["kind"] == "Ingress"] == []
+
+
+def test_workload_right_sizing_advice_is_a_recommendation_only() -> None:
+    assert [m for m in workload_manifests(SPEC) if m["kind"] == "VerticalPodAutoscaler"] == []  # needs the CRD
+    spec = dataclasses.replace(SPEC, right_sizing_advice=True)
+    (advice,) = [m for m in workload_manifests(spec) if m["kind"] == "VerticalPodAutoscaler"]
+    assert advice == {
+        "apiVersion": "autoscaling.k8s.io/v1",
+        "kind": "VerticalPodAutoscaler",
+        "metadata": {"name": "api", "namespace": "web", "labels": {"app.kubernetes.io/name": "api"}},
+        "spec": {
+            "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "api"},
+            # Off: the recommender fills in status; nothing evicts or resizes the pods the HPA scales.
+            "updatePolicy": {"updateMode": "Off"},
+            "resourcePolicy": {
+                "containerPolicies": [{"containerName": "api", "controlledResources": ["cpu", "memory"]}]
+            },
+        },
+    }

@@ -1,5 +1,5 @@
-"""`E-addons` on the shared synth: the Karpenter and CNI Metrics Helper Helm releases and
-the Helm provider's exec authentication."""
+"""`E-addons` on the shared synth: the Karpenter, CNI Metrics Helper, Load Balancer
+Controller and VPA recommender Helm releases and the Helm provider's exec authentication."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from planning.pins import KARPENTER, KARPENTER_CRD
+from planning.pins import KARPENTER, KARPENTER_CRD, VPA
 from tests.conftest import ENV_NAMES, Synth
 
 
@@ -93,3 +93,22 @@ def test_load_balancer_controller_release(synth: Synth, env: str) -> None:
     assert values["vpcId"].startswith(f"${{data.terraform_remote_state.cross-stack-reference-input-{env}-network.")
     region = synth.stack(f"{env}-cluster")["provider"]["aws"][0]["region"]
     assert values["region"] == region
+
+
+@pytest.mark.parametrize("env", ENV_NAMES)
+def test_vpa_recommender_release(synth: Synth, env: str) -> None:
+    release = releases(synth, env)["vpa"]
+    assert (release["repository"], release["chart"], release["version"], release["namespace"]) == (
+        "https://charts.fairwinds.com/stable",
+        "vpa",
+        VPA.version,
+        "kube-system",
+    )
+    values = json.loads(release["values"][0])
+    # Recommendations only: no updater evicting pods, no webhook on pod creation.
+    assert values["updater"] == {"enabled": False} and values["admissionController"] == {"enabled": False}
+    assert values["metrics-server"] == {"enabled": False}  # the EKS add-on serves the metrics API
+    recommender = values["recommender"]
+    assert recommender["enabled"] is True
+    assert recommender["nodeSelector"] == {"eks-platform/node-group": "system"}
+    assert recommender["tolerations"] == [{"key": "CriticalAddonsOnly", "operator": "Exists"}]

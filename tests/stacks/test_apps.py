@@ -1,4 +1,4 @@
-"""`E-apps` on the shared synth: the sample workload in dev, nothing in prod."""
+"""`E-apps` on the shared synth: the sample workload in dev (with its right-sizing advice), nothing in prod."""
 
 from __future__ import annotations
 
@@ -21,7 +21,13 @@ def test_sample_workload_in_dev(synth: Synth) -> None:
         "PodDisruptionBudget",
         "HorizontalPodAutoscaler",
         "Ingress",
+        "VerticalPodAutoscaler",
     }
+    # Advice only: nothing evicts or resizes the pods the HPA scales.
+    advice = objects["VerticalPodAutoscaler"]
+    assert advice["metadata"]["namespace"] == "web"
+    assert advice["spec"]["targetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "podinfo"}
+    assert advice["spec"]["updatePolicy"] == {"updateMode": "Off"}
     # The team namespace denies all ingress; the workload's own policy opens its port.
     policy = objects["NetworkPolicy"]
     assert policy["metadata"]["namespace"] == "web"
@@ -62,4 +68,4 @@ def test_sample_workload_in_dev(synth: Synth) -> None:
     assert manifests(synth, "prod-apps") == []
     for env in ENV_NAMES:
         deps = set(synth.manifest["stacks"][f"{env}-apps"]["dependencies"])
-        assert f"{env}-platform" in deps
+        assert {f"{env}-addons", f"{env}-platform"} <= deps

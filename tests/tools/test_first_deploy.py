@@ -148,6 +148,16 @@ def test_custom_resources_before_their_crds(synth: Synth, tmp_path: Path) -> Non
     assert all(line.startswith("dev-platform: kubernetes_manifest.karpenter_node") for line in crd_lines)
 
 
+def test_workload_advice_without_the_vpa_release(synth: Synth, tmp_path: Path) -> None:
+    def edit(doc: Doc) -> None:
+        name, _ = only(doc, "helm_release", lambda b: b["chart"] == "vpa")
+        del doc["resource"]["helm_release"][name]
+
+    (line,) = broken(synth, tmp_path, "dev-addons", edit)
+    assert line.startswith("dev-apps: kubernetes_manifest.podinfo_verticalpodautoscaler-web-podinfo_")
+    assert line.endswith("[crds] the CRD of autoscaling.k8s.io/VerticalPodAutoscaler is not installed before it")
+
+
 def test_objects_racing_their_namespace_and_priority_class(synth: Synth, tmp_path: Path) -> None:
     def edit(doc: Doc) -> None:
         del doc["resource"]["kubernetes_manifest"]["deployment-overprovisioning-placeholder"]["depends_on"]

@@ -30,7 +30,7 @@ BUILT_IN_GROUPS = {
     "node.k8s.io",
 }
 # Which releases and add-ons install which CRDs (group, kind). tests hold this
-# catalogue against the upstream CRDs in ../shared/upstream.
+# catalogue against the upstream CRDs in ../shared/upstream where they are there.
 CRDS_BY_HELM_CHART: dict[str, set[tuple[str, str]]] = {
     "karpenter-crd": {
         ("karpenter.sh", "NodePool"),
@@ -45,6 +45,11 @@ CRDS_BY_HELM_CHART: dict[str, set[tuple[str, str]]] = {
         ("elbv2.k8s.aws", "IngressClassParams"),
         ("elbv2.k8s.aws", "ALBTargetControlConfig"),
         ("aga.k8s.aws", "GlobalAccelerator"),
+    },
+    # Fairwinds' VPA chart, from its crds/ folder; no upstream copy here, so no test holds it.
+    "vpa": {
+        ("autoscaling.k8s.io", "VerticalPodAutoscaler"),
+        ("autoscaling.k8s.io", "VerticalPodAutoscalerCheckpoint"),
     },
 }
 CRDS_BY_EKS_ADDON: dict[str, set[tuple[str, str]]] = {
