@@ -20,14 +20,19 @@ class AddonsStack(EnvironmentStack):
     def __init__(self, scope: Construct, env: Environment, cluster: ClusterStack) -> None:
         super().__init__(scope, env, "addons", aws=False)
         helm_provider(self, cluster.handle)
-        self.karpenter = KarpenterController(
-            self,
-            "karpenter",
-            ControllerSettings(cluster_name=env.cluster_name, interruption_queue=cluster.karpenter.queue_name),
-        )
+        # First: its webhook mutates every Service created from then on and refuses them
+        # (failurePolicy Fail) until its pods serve it, so every release that may create
+        # a Service waits for this one (helm waits for the pods).
         self.load_balancer_controller = load_balancer_controller(
             self,
             LoadBalancerControllerSettings(cluster_name=env.cluster_name, region=env.aws.region, vpc_id=cluster.vpc_id),
         )
-        self.cni_metrics_helper = cni_metrics_helper_release(self, env.cluster_name, env.aws.region)
-        self.vpa = vpa_recommender_release(self) if env.observability.right_sizing_advice else None
+        after = [self.load_balancer_controller]
+        self.karpenter = KarpenterController(
+            self,
+            "karpenter",
+            ControllerSettings(cluster_name=env.cluster_name, interruption_queue=cluster.karpenter.queue_name),
+            after=after,
+        )
+        self.cni_metrics_helper = cni_metrics_helper_release(self, env.cluster_name, env.aws.region, after=after)
+        self.vpa = vpa_recommender_release(self, after=after) if env.observability.right_sizing_advice else None

@@ -7,9 +7,11 @@ replicas spread over zones and a PodDisruptionBudget.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cdktf import ITerraformDependable
 from constructs import Construct
 
 from modules.base.charts import helm_release
@@ -48,11 +50,19 @@ def karpenter_values(s: ControllerSettings) -> dict[str, Any]:
 
 
 class KarpenterController(Construct):
-    def __init__(self, scope: Construct, id_: str, settings: ControllerSettings) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        settings: ControllerSettings,
+        *,
+        after: Sequence[ITerraformDependable] = (),
+    ) -> None:
+        """`after`: what both releases wait for (e.g. a webhook that must serve their Services)."""
         super().__init__(scope, id_)
         # CRDs in their own release, so `helm upgrade` updates them (Helm never
         # upgrades a chart's crds/ folder); upgrade this one first.
-        self.crds = helm_release(self, "crds", KARPENTER_CRD, NAMESPACE, {})
+        self.crds = helm_release(self, "crds", KARPENTER_CRD, NAMESPACE, {}, depends_on=list(after) or None)
         self.controller = helm_release(
             self, "controller", KARPENTER, NAMESPACE, karpenter_values(settings), skip_crds=True, depends_on=[self.crds]
         )

@@ -14,10 +14,11 @@ healthy-looking OK.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import (
     CloudwatchMetricAlarm,
     CloudwatchMetricAlarmMetricQuery,
@@ -51,8 +52,17 @@ def helper_values(cluster_name: str, region: str) -> dict[str, Any]:
     }
 
 
-def cni_metrics_helper_release(scope: Construct, cluster_name: str, region: str) -> Release:
-    return helm_release(scope, "cni-metrics-helper", CNI_METRICS_HELPER, NAMESPACE, helper_values(cluster_name, region))
+def cni_metrics_helper_release(
+    scope: Construct, cluster_name: str, region: str, *, after: Sequence[ITerraformDependable] = ()
+) -> Release:
+    return helm_release(
+        scope,
+        "cni-metrics-helper",
+        CNI_METRICS_HELPER,
+        NAMESPACE,
+        helper_values(cluster_name, region),
+        depends_on=list(after) or None,
+    )
 
 
 @dataclass(frozen=True)

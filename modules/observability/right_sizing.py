@@ -13,9 +13,11 @@ workload (modules/tenancy/workload.py); docs/observability.md says how to read t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_helm.release import Release
 from constructs import Construct
 
@@ -63,5 +65,11 @@ def vpa_recommender_values(s: VpaRecommenderSettings) -> dict[str, Any]:
     }
 
 
-def vpa_recommender_release(scope: Construct, settings: VpaRecommenderSettings | None = None) -> Release:
-    return helm_release(scope, "vpa", VPA, NAMESPACE, vpa_recommender_values(settings or VpaRecommenderSettings()))
+def vpa_recommender_release(
+    scope: Construct,
+    settings: VpaRecommenderSettings | None = None,
+    *,
+    after: Sequence[ITerraformDependable] = (),
+) -> Release:
+    values = vpa_recommender_values(settings or VpaRecommenderSettings())
+    return helm_release(scope, "vpa", VPA, NAMESPACE, values, depends_on=list(after) or None)

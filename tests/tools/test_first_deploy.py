@@ -158,6 +158,25 @@ def test_workload_advice_without_the_vpa_release(synth: Synth, tmp_path: Path) -
     assert line.endswith("[crds] the CRD of autoscaling.k8s.io/VerticalPodAutoscaler is not installed before it")
 
 
+def test_releases_racing_the_service_webhook(synth: Synth, tmp_path: Path) -> None:
+    def edit(doc: Doc) -> None:  # the addons stack as it was: Karpenter in parallel with the controller
+        _, crds = only(doc, "helm_release", lambda b: b["chart"] == "karpenter-crd")
+        del crds["depends_on"]
+
+    lines = broken(synth, tmp_path, "prod-addons", edit)
+    assert [line.split(": ")[1].rsplit("_", 1)[0] for line in lines] == [
+        "helm_release.karpenter_controller",
+        "helm_release.karpenter_crds",
+    ]
+    assert all(
+        line.endswith(
+            "[webhooks] may create a Service before helm_release.aws-load-balancer-controller serves its Service "
+            "webhook (failurePolicy Fail): no depends_on"
+        )
+        for line in lines
+    )
+
+
 def test_objects_racing_their_namespace_and_priority_class(synth: Synth, tmp_path: Path) -> None:
     def edit(doc: Doc) -> None:
         del doc["resource"]["kubernetes_manifest"]["deployment-overprovisioning-placeholder"]["depends_on"]

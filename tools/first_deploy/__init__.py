@@ -18,6 +18,9 @@ person) and checks, per stack and resource, each class of prerequisite:
 - namespaces: a namespaced object's namespace, and the PriorityClass or
   StorageClass it names, exist before it (built in, earlier stack, or
   `depends_on` in the same stack);
+- webhooks: in the stack that installs the AWS Load Balancer Controller (whose
+  webhook refuses every new Service until its pods serve it), every other Helm
+  release and every Service depends on it;
 - node-networking: with VPC CNI custom networking the ENIConfigs come with the
   vpc-cni add-on, and node groups wait for it;
 - iam: a cluster or node group depends on its role's policy attachments (they
@@ -38,7 +41,13 @@ from pathlib import Path
 
 from tools.first_deploy.access import check_identity, check_pod_identity, check_reach
 from tools.first_deploy.infrastructure import check_data, check_iam, check_node_networking, check_state
-from tools.first_deploy.kubernetes import CRDS_BY_EKS_ADDON, CRDS_BY_HELM_CHART, check_kubernetes_objects, check_traffic
+from tools.first_deploy.kubernetes import (
+    CRDS_BY_EKS_ADDON,
+    CRDS_BY_HELM_CHART,
+    check_kubernetes_objects,
+    check_service_webhooks,
+    check_traffic,
+)
 from tools.first_deploy.model import Finding, Model
 from tools.stacks import is_kubernetes_stack, ordered_stacks
 
@@ -57,6 +66,7 @@ def check(outdir: Path) -> list[Finding]:
             check_identity(model, stack)
             check_reach(model, stack)
         check_kubernetes_objects(model, stack, doc)
+        check_service_webhooks(model, stack, doc)
         check_pod_identity(model, stack, doc)
         check_traffic(model, stack, doc)
     return model.findings

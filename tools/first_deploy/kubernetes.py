@@ -1,6 +1,6 @@
 """Checks of the Kubernetes objects: CRDs, namespaces, PriorityClasses and
-StorageClasses before the objects that need them, and Services that traffic
-can reach."""
+StorageClasses before the objects that need them, Services after the webhook
+that intercepts them, and Services that traffic can reach."""
 
 from __future__ import annotations
 
@@ -57,6 +57,11 @@ CRDS_BY_EKS_ADDON: dict[str, set[tuple[str, str]]] = {
 }
 
 
+# Releases that bring a mutating webhook on every Service created once the release
+# exists, refusing them (failurePolicy Fail) until the controller's pods serve it.
+SERVICE_WEBHOOK_CHARTS = {"aws-load-balancer-controller"}
+
+
 def installed_before(model: Model, stack: str) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
     """(CRDs, cluster-scoped objects) that earlier stacks create."""
     crds: set[tuple[str, str]] = set()
@@ -110,6 +115,24 @@ def check_kubernetes_objects(model: Model, stack: str, doc: Doc) -> None:
             continue
         if here.get(("Namespace", namespace)) not in depends_on(body):
             model.add(stack, address, "namespaces", f"Namespace {namespace} does not exist before it (no depends_on)")
+
+
+def check_service_webhooks(model: Model, stack: str, doc: Doc) -> None:
+    """In the stack that installs a Service webhook, every other release (charts create
+    Services) and every Service must wait for it; later stacks find it serving."""
+    releases = of_kind(doc, "helm_release")
+    hooks = {a for a, b in releases.items() if b.get("chart") in SERVICE_WEBHOOK_CHARTS}
+    if not hooks:
+        return
+    services = {a: b for a, b in of_kind(doc, "kubernetes_manifest").items() if b["manifest"]["kind"] == "Service"}
+    for address, body in sorted({**releases, **services}.items()):
+        for hook in sorted(hooks - {address} - transitive(doc, depends_on(body))):
+            model.add(
+                stack,
+                address,
+                "webhooks",
+                f"may create a Service before {hook} serves its Service webhook (failurePolicy Fail): no depends_on",
+            )
 
 
 def check_traffic(model: Model, stack: str, doc: Doc) -> None:
