@@ -1,5 +1,7 @@
 """A team's namespace: quota, container defaults, default-deny network policy,
-and edit rights for the team's IAM principal in that namespace only."""
+and edit rights for the team's IAM principal in that namespace only, with
+reading its right-sizing advice (VerticalPodAutoscalers), which the EKS edit
+access policy does not cover."""
 
 from __future__ import annotations
 
@@ -58,6 +60,40 @@ class TeamSettings:
     """Default-deny NetworkPolicies, with DNS and egress inside the namespace allowed. Default: True."""
     principal_arn: str | None = None
     """IAM principal that gets edit rights in this namespace only (EKS access entry). Default: None (no one)."""
+
+
+ADVICE_READER = "right-sizing-advice-reader"
+
+
+def advice_group(team: str) -> str:
+    """The Kubernetes group the team principal's access entry carries (EKS access
+    policies are fixed; extra rights come through RBAC bound to a group)."""
+    return f"{team}-right-sizing-advice"
+
+
+def advice_reader_manifests(team: str) -> list[dict[str, Any]]:
+    meta = {"name": ADVICE_READER, "namespace": team}
+    return [
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "Role",
+            "metadata": meta,
+            "rules": [
+                {
+                    "apiGroups": ["autoscaling.k8s.io"],
+                    "resources": ["verticalpodautoscalers"],
+                    "verbs": ["get", "list", "watch"],
+                }
+            ],
+        },
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": meta,
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": ADVICE_READER},
+            "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": advice_group(team)}],
+        },
+    ]
 
 
 def team_manifests(t: TeamSettings) -> list[dict[str, Any]]:
@@ -141,6 +177,8 @@ def team_manifests(t: TeamSettings) -> list[dict[str, Any]]:
                 "spec": {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{"to": [{"podSelector": {}}]}]},
             },
         ]
+    if t.principal_arn:
+        objects += advice_reader_manifests(ns)
     return objects
 
 
@@ -150,7 +188,13 @@ class TeamNamespace(Construct):
         team = settings
         self.namespace, *_ = add_manifests(self, team_manifests(team))
         if team.principal_arn:
-            entry = EksAccessEntry(self, "access", cluster_name=cluster.name_ref, principal_arn=team.principal_arn)
+            entry = EksAccessEntry(
+                self,
+                "access",
+                cluster_name=cluster.name_ref,
+                principal_arn=team.principal_arn,
+                kubernetes_groups=[advice_group(team.name)],
+            )
             EksAccessPolicyAssociation(
                 self,
                 "access-policy",

@@ -20,6 +20,7 @@ def test_every_core_manifest_is_valid_kubernetes(synth: Synth) -> None:
         "networking.k8s.io/v1",
         "scheduling.k8s.io/v1",
         "admissionregistration.k8s.io/v1",
+        "rbac.authorization.k8s.io/v1",
     )
     checked = 0
     for doc in synth.stacks.values():

@@ -109,7 +109,7 @@ def test_team_network_policies_deny_by_default(synthesized: str) -> None:
         "policyTypes": ["Egress"],
         "egress": [{"to": [{"podSelector": {}}]}],
     }
-    without = dataclasses.replace(SPEC_TEAM, network_policy=False)
+    without = dataclasses.replace(SPEC_TEAM, network_policy=False, principal_arn=None)
     assert [m["kind"] for m in team_manifests(without)] == ["Namespace", "ResourceQuota", "LimitRange"]
 
 
@@ -117,7 +117,7 @@ def test_team_objects_wait_for_their_namespace(synthesized: str) -> None:
     team = {n: r for n, r in resources(parse(synthesized), "kubernetes_manifest").items() if n.startswith("team-web_")}
     ((namespace_name, _),) = [(n, r) for n, r in team.items() if r["manifest"]["kind"] == "Namespace"]
     team_objects = [r for n, r in team.items() if n != namespace_name]
-    assert len(team_objects) == 5
+    assert len(team_objects) == 7
     assert all(r["depends_on"] == [f"kubernetes_manifest.{namespace_name}"] for r in team_objects)
 
 
@@ -130,6 +130,32 @@ def test_team_principal_may_edit_its_namespace_only(synthesized: str) -> None:
     (association,) = resources(parse(synthesized), "aws_eks_access_policy_association").values()
     assert association["policy_arn"].endswith(":eks::aws:cluster-access-policy/AmazonEKSEditPolicy")
     assert association["access_scope"] == {"type": "namespace", "namespaces": ["web"]}
+
+
+def test_team_principal_may_read_its_right_sizing_advice(synthesized: str) -> None:
+    """AmazonEKSEditPolicy leaves out autoscaling.k8s.io: a Role bound to a group of the entry adds reading."""
+    (entry,) = resources(parse(synthesized), "aws_eks_access_entry").values()
+    assert entry["kubernetes_groups"] == ["web-right-sizing-advice"]
+    team = [r["manifest"] for r in resources(parse(synthesized), "kubernetes_manifest").values()]
+    (role,) = [m for m in team if m["kind"] == "Role"]
+    (binding,) = [m for m in team if m["kind"] == "RoleBinding"]
+    assert role["metadata"] == {"name": "right-sizing-advice-reader", "namespace": "web"}
+    assert role["rules"] == [
+        {
+            "apiGroups": ["autoscaling.k8s.io"],
+            "resources": ["verticalpodautoscalers"],
+            "verbs": ["get", "list", "watch"],
+        }
+    ]
+    assert binding["metadata"]["namespace"] == "web"
+    assert binding["roleRef"] == {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "Role",
+        "name": role["metadata"]["name"],
+    }
+    assert binding["subjects"] == [
+        {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "web-right-sizing-advice"}
+    ]
 
 
 def test_workload_objects(synthesized: str) -> None:
