@@ -14,6 +14,7 @@ import yaml
 from envs import ConfigError, load_environments
 from tests.conftest import FIXTURE_ENVS, Synth
 from tests.invariants import Outcome, checkov_problems, synthesize
+from tools.cost import PRICES, by_environment, estimate, load_prices
 from tools.new_env import create
 from tools.stacks import stack_rows
 
@@ -36,6 +37,7 @@ def team_edits(env: dict[str, Any]) -> None:
     image = sample["image"].rsplit(":", 1)[0]
     env["workloads"].append({**sample, "name": "indexer", "team": "search", "image": f"{image}@{DIGEST}"})
     env.setdefault("observability", {})["right_sizing_advice"] = False  # no VPA recommender, no VPA objects
+    env["cluster"]["support_type"] = "EXTENDED"  # stays on a version past standard support (paid)
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +70,15 @@ def test_a_new_environment_with_the_usual_edits_keeps_every_invariant(
     assert "Deployment" in kinds and "VerticalPodAutoscaler" not in kinds
     assert "vpa" not in {r["chart"] for r in edited.stacks["eu-prod-addons"]["resource"]["helm_release"].values()}
     assert checkov_problems(edited, tmp_path, synth.stacks) == []
+
+
+def test_extended_support_is_written_and_priced(edited: Outcome) -> None:
+    (cluster,) = edited.stacks["eu-prod-cluster"]["resource"]["aws_eks_cluster"].values()
+    assert cluster["upgrade_policy"] == {"support_type": "EXTENDED"}
+    prices = yaml.safe_load(PRICES.read_text())["regions"]["eu-west-1"]
+    lines = {line.item: line for line in estimate(by_environment(edited.outdir)["eu-prod"], load_prices("eu-west-1"))}
+    assert lines["EKS control plane"].detail == "EXTENDED"
+    assert lines["EKS control plane"].monthly == pytest.approx(prices["eks_cluster_hour"]["EXTENDED"] * 730)
 
 
 def test_bootstrap_state_in_the_bucket_once_the_config_says_so(edited: Outcome, synth: Synth) -> None:

@@ -30,13 +30,13 @@ def test_counts_match_the_json(synth: Synth, env: str) -> None:
     assert lines["EFS file systems (GB stored)"].monthly is None
 
 
-def test_prices_follow_nat_nodes_and_support_type(synth: Synth) -> None:
+def test_prices_follow_nat_and_nodes(synth: Synth) -> None:
     prices = yaml.safe_load(PRICES.read_text())["regions"]["eu-west-1"]
     dev, prod = lines_of(synth, "dev"), lines_of(synth, "prod")
     assert (dev["NAT gateways (hours)"].count, prod["NAT gateways (hours)"].count) == (1, 3)  # single vs per AZ
     assert dev["EKS control plane"].monthly == pytest.approx(prices["eks_cluster_hour"]["STANDARD"] * 730)
-    assert prod["EKS control plane"].monthly == pytest.approx(prices["eks_cluster_hour"]["EXTENDED"] * 730)
-    assert prod["EKS control plane"].detail == "EXTENDED"
+    assert prod["EKS control plane"].monthly == pytest.approx(prices["eks_cluster_hour"]["STANDARD"] * 730)
+    assert prod["EKS control plane"].detail == "STANDARD"  # EXTENDED: tests/test_user_edits.py
     # prod: 3 x m7i.xlarge, 80 GiB each; dev: 2 x t3.large, 30 GiB each (tests/fixtures/envs).
     assert prod["system nodes (on-demand)"].monthly == pytest.approx(3 * prices["ec2_hour"]["m7i.xlarge"] * 730)
     assert prod["system node volumes (gp3)"].detail == "240 GiB"
