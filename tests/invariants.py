@@ -57,9 +57,8 @@ def checkov_problems(outcome: Outcome, workdir: Path, already_scanned: dict[str,
     stacks = {n: d for n, d in outcome.stacks.items() if json.dumps(d) != json.dumps(already_scanned.get(n))}
     if not stacks:
         return []
-    write_stripped(stacks, workdir / "terraform")
-    findings = scan(workdir / "terraform")
-    if write_kubernetes_manifests(stacks, workdir / "kubernetes"):
-        findings += scan(workdir / "kubernetes", framework="kubernetes")
+    write_stripped(stacks, workdir)
+    write_kubernetes_manifests(stacks, workdir)
+    findings = scan(workdir)
     entries = load_allowlist()
     return [str(f) for f in findings if not any(allowed(f, e, outcome.production) for e in entries)]

@@ -13,7 +13,7 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ class Finding:
     stack: str
     resource: str
     name: str
+    framework: str = "terraform_json"
 
     def __str__(self) -> str:
         return f"{self.check} {self.stack} {self.resource}: {self.name}"
@@ -60,10 +61,14 @@ class Report:
     failed: list[Finding]
     passed: list[Finding]
 
+    def where(self, keep: Callable[[Finding], bool]) -> Report:
+        return Report([f for f in self.failed if keep(f)], [f for f in self.passed if keep(f)])
+
 
 def write_kubernetes_manifests(stacks: dict[str, dict[str, Any]], target: Path) -> int:
-    """Every `kubernetes_manifest` of every stack as a YAML file, for checkov's
-    Kubernetes checks (which do not read Terraform JSON). Returns the count."""
+    """Every `kubernetes_manifest` of every stack as a YAML file beside the stack's
+    JSON, for checkov's Kubernetes checks (which do not read Terraform JSON).
+    Returns the count."""
     count = 0
     for name, doc in stacks.items():
         for address, resource in doc.get("resource", {}).get("kubernetes_manifest", {}).items():
@@ -73,13 +78,18 @@ def write_kubernetes_manifests(stacks: dict[str, dict[str, Any]], target: Path) 
     return count
 
 
-def scan(directory: Path, framework: str = "terraform_json") -> list[Finding]:
-    return scan_report(directory, framework).failed
+# One checkov run for both: it takes seconds to start.
+FRAMEWORKS = ("terraform_json", "kubernetes")
 
 
-def scan_report(directory: Path, framework: str = "terraform_json") -> Report:
+def scan(directory: Path) -> list[Finding]:
+    return scan_report(directory).failed
+
+
+def scan_report(directory: Path, frameworks: tuple[str, ...] = FRAMEWORKS) -> Report:
+    """checkov over `directory`, whose folders are stacks (their JSON and their manifests' YAML)."""
     result = subprocess.run(
-        [str(CHECKOV), "-d", str(directory), "--framework", framework, "--skip-download", "-o", "json"],
+        [str(CHECKOV), "-d", str(directory), "--framework", *frameworks, "--skip-download", "-o", "json"],
         env={**os.environ, "BC_SKIP_MAPPING": "TRUE"},
         capture_output=True,
         text=True,
@@ -98,7 +108,10 @@ def scan_report(directory: Path, framework: str = "terraform_json") -> Report:
         for kind, target in (("failed_checks", failed), ("passed_checks", passed)):
             for check in section["results"][kind]:
                 stack = Path(check["file_path"]).parts[1]
-                target.append(Finding(check["check_id"], stack, check["resource"], check["check_name"]))
+                finding = Finding(
+                    check["check_id"], stack, check["resource"], check["check_name"], section["check_type"]
+                )
+                target.append(finding)
     return Report(failed=failed, passed=passed)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cdktf import TerraformStack, Testing
@@ -17,28 +18,62 @@ from tests.conformance.checkov_scan import (
     allowed,
     load_allowlist,
     require_checkov,
-    scan,
     scan_report,
     write_kubernetes_manifests,
     write_stripped,
 )
 from tests.conftest import Synth
 
+Doc = dict[str, Any]
+
+
+PROBE = "probe-open-ssh"  # stacks of the null-stripping probe, scanned with the others
+
+
+def open_ssh_stack(outdir: Path) -> Doc:
+    """A security group open to the world on port 22, as cdktf synthesizes it."""
+    stack = TerraformStack(Testing.app(outdir=str(outdir)), "open-ssh")
+    AwsProvider(stack, "aws", region="eu-west-1")
+    SecurityGroup(
+        stack,
+        "ssh",
+        name="ssh",
+        description="ssh from anywhere",
+        ingress=[
+            SecurityGroupIngress(from_port=22, to_port=22, protocol="tcp", cidr_blocks=["0.0.0.0/0"], description="ssh")
+        ],
+    )
+    doc: Doc = json.loads(Testing.synth(stack))
+    return doc
+
 
 @pytest.fixture(scope="session")
-def report(synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> Report:
+def probe(tmp_path_factory: pytest.TempPathFactory) -> Doc:
+    return open_ssh_stack(tmp_path_factory.mktemp("open-ssh"))
+
+
+@pytest.fixture(scope="session")
+def scanned(synth: Synth, probe: Doc, tmp_path_factory: pytest.TempPathFactory) -> Report:
+    """One checkov run (it takes seconds to start): every stack's stripped JSON and
+    manifests, and the probe, raw and stripped, told apart by folder."""
     require_checkov()
     target = tmp_path_factory.mktemp("checkov")
     write_stripped(synth.stacks, target)
+    assert write_kubernetes_manifests(synth.stacks, target) > 0
+    (target / f"{PROBE}-raw").mkdir()
+    (target / f"{PROBE}-raw" / "cdk.tf.json").write_text(json.dumps(probe))
+    write_stripped({f"{PROBE}-stripped": probe}, target)
     return scan_report(target)
 
 
 @pytest.fixture(scope="session")
-def kubernetes_report(synth: Synth, tmp_path_factory: pytest.TempPathFactory) -> Report:
-    require_checkov()
-    target = tmp_path_factory.mktemp("checkov-k8s")
-    assert write_kubernetes_manifests(synth.stacks, target) > 0
-    return scan_report(target, framework="kubernetes")
+def report(scanned: Report) -> Report:
+    return scanned.where(lambda f: f.framework == "terraform_json" and not f.stack.startswith(PROBE))
+
+
+@pytest.fixture(scope="session")
+def kubernetes_report(scanned: Report) -> Report:
+    return scanned.where(lambda f: f.framework == "kubernetes")
 
 
 @pytest.fixture(scope="session")
@@ -53,6 +88,8 @@ def test_kubernetes_manifests_are_scanned(kubernetes_report: Report, synth: Synt
     # namespaces, where they exist as manifests, are checked.
     assert manifests >= 9
     assert all(stack in {n for n in synth.stacks} for stack, _ in scanned)
+    assert {stack for stack, _ in scanned} >= {"dev-apps", "prod-platform"}
+    assert any(resource.startswith("Deployment.") for _, resource in scanned)
 
 
 def test_eks_security_checks_pass_in_prod(report: Report) -> None:
@@ -94,32 +131,13 @@ def test_checkov_sees_real_resources(findings: list[Finding], synth: Synth) -> N
     assert stacks == {f"{e}-bootstrap" for e in ("dev", "staging", "prod")}
 
 
-def test_null_stripping_is_what_catches_an_open_ssh_port(tmp_path: Path) -> None:
-    require_checkov()
-    stack = TerraformStack(Testing.app(outdir=str(tmp_path / "out")), "open-ssh")
-    AwsProvider(stack, "aws", region="eu-west-1")
-    SecurityGroup(
-        stack,
-        "ssh",
-        name="ssh",
-        description="ssh from anywhere",
-        ingress=[
-            SecurityGroupIngress(from_port=22, to_port=22, protocol="tcp", cidr_blocks=["0.0.0.0/0"], description="ssh")
-        ],
-    )
-    doc = json.loads(Testing.synth(stack))
-    (rule,) = doc["resource"]["aws_security_group"]["ssh"]["ingress"]
+def test_null_stripping_is_what_catches_an_open_ssh_port(probe: Doc, scanned: Report) -> None:
+    (rule,) = probe["resource"]["aws_security_group"]["ssh"]["ingress"]
     assert rule["from_port"] == 22 and rule["cidr_blocks"] == ["0.0.0.0/0"]
     assert None in rule.values()  # cdktf's explicit nulls, the cause of the blind spot
-
-    # One checkov run (it takes seconds to start) over both copies, told apart by folder.
-    (tmp_path / "scan" / "raw").mkdir(parents=True)
-    (tmp_path / "scan" / "raw" / "cdk.tf.json").write_text(json.dumps(doc))
-    write_stripped({"stripped": doc}, tmp_path / "scan")
-    findings = scan(tmp_path / "scan")
     ssh_checks = {"CKV_AWS_24"}  # "no security group allows ingress from 0.0.0.0/0 to port 22"
-    assert not ssh_checks & {f.check for f in findings if f.stack == "raw"}
-    assert ssh_checks <= {f.check for f in findings if f.stack == "stripped"}
+    assert not ssh_checks & {f.check for f in scanned.failed if f.stack == f"{PROBE}-raw"}
+    assert ssh_checks <= {f.check for f in scanned.failed if f.stack == f"{PROBE}-stripped"}
 
 
 def test_efs_encryption_and_backup_checks_pass(report: Report) -> None:

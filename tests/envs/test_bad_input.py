@@ -3,27 +3,63 @@ code 1; no traceback; the output folder untouched."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from main import synth
 from tests.conftest import FIXTURE_ENVS, ROOT
 
 GOOD = (FIXTURE_ENVS / "dev.yaml").read_text()
 
 
-def run_main(envs_dir: Path, outdir: Path, **extra_env: str) -> subprocess.CompletedProcess[str]:
+@dataclass(frozen=True)
+class Result:
+    returncode: int
+    stderr: str
+
+
+@contextlib.contextmanager
+def environment(**values: str) -> Iterator[None]:
+    """os.environ without the caller's PLATFORM_ settings, plus `values`; restored after."""
+    saved = dict(os.environ)
+    try:
+        for key in [k for k in os.environ if k.startswith("PLATFORM_")]:
+            del os.environ[key]
+        os.environ.update(values)
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def run_main(envs_dir: Path, outdir: Path, **extra_env: str) -> Result:
+    """main.py's synth in this process: what `python main.py` prints and returns, without
+    an interpreter start per case. An exception escaping it (a traceback on the command
+    line) fails the test; test_the_command_line_* runs the real command once."""
+    stderr = io.StringIO()
+    with environment(PLATFORM_ENVS_DIR=str(envs_dir), **extra_env), contextlib.redirect_stderr(stderr):
+        returncode = synth(outdir)
+    return Result(returncode, stderr.getvalue())
+
+
+def run_command(envs_dir: Path, outdir: Path) -> Result:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLATFORM_")}
-    env.update({"PLATFORM_ENVS_DIR": str(envs_dir), "CDKTF_OUTDIR": str(outdir), **extra_env})
-    return subprocess.run(
+    env.update({"PLATFORM_ENVS_DIR": str(envs_dir), "CDKTF_OUTDIR": str(outdir)})
+    result = subprocess.run(
         [sys.executable, str(ROOT / "main.py")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
+    return Result(result.returncode, result.stderr)
 
 
-def assert_one_clean_line(result: subprocess.CompletedProcess[str], outdir: Path, *expected: str) -> str:
+def assert_one_clean_line(result: Result, outdir: Path, *expected: str) -> str:
     assert result.returncode == 1, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -259,6 +295,15 @@ def test_bad_file(case: str, workdir: tuple[Path, Path]) -> None:
     assert text != GOOD
     (envs_dir / "dev.yaml").write_text(text)
     line = assert_one_clean_line(run_main(envs_dir, outdir), outdir, field, reason)
+    assert "dev.yaml" in line
+
+
+@pytest.mark.parametrize("case", ["unknown key", "not yaml"])
+def test_the_command_line_prints_one_line_and_exits_1(case: str, workdir: tuple[Path, Path]) -> None:
+    envs_dir, outdir = workdir
+    text, field, reason = CASES[case]
+    (envs_dir / "dev.yaml").write_text(text)
+    line = assert_one_clean_line(run_command(envs_dir, outdir), outdir, field, reason)
     assert "dev.yaml" in line
 
 

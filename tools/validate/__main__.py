@@ -36,7 +36,9 @@ def report(results: list[StackResult], mirror: Path | None, total: float) -> Ite
     yield f"{'stack'.ljust(width)}  result   seconds"
     for r in results:
         warnings = f"  ({len(r.warnings)} warning(s))" if r.warnings else ""
-        yield f"{r.stack.ljust(width)}  {r.result.ljust(7)}  {r.seconds:7.1f}{warnings}"
+        yield f"{r.stack.ljust(width)}  {r.result.ljust(7)}  {r.seconds:7.1f}{'*' if r.together else ' '}{warnings}"
+    if any(r.together for r in results):
+        yield "* validated together, in one terraform run (the seconds are that run's)"
     counts = {outcome: sum(r.result == outcome for r in results) for outcome in ("valid", "invalid", "skipped")}
     yield f"{counts['valid']} valid, {counts['invalid']} invalid, {counts['skipped']} skipped in {total:.0f} s"
 
