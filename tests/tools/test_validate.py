@@ -10,6 +10,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,21 +44,27 @@ class Validation:
     seconds: float
 
 
-def with_broken_stack(synth: Synth, outdir: Path) -> None:
-    """Copies the synth to `outdir` and adds BROKEN: dev-network with an argument aws_vpc does not have."""
-    shutil.copytree(synth.outdir, outdir)
+def write_stacks(outdir: Path, stacks: dict[str, Any]) -> Path:
+    entries = {}
+    for name, doc in stacks.items():
+        (outdir / "stacks" / name).mkdir(parents=True)
+        (outdir / "stacks" / name / "cdk.tf.json").write_text(json.dumps(doc, indent=2))
+        entries[name] = {
+            "synthesizedStackPath": f"stacks/{name}/cdk.tf.json",
+            "workingDirectory": f"stacks/{name}",
+            "dependencies": [],
+        }
+    (outdir / "manifest.json").write_text(json.dumps({"stacks": entries}))
+    return outdir
+
+
+def broken_stack(synth: Synth, outdir: Path) -> Path:
+    """A synth folder holding only BROKEN: dev-network with an argument aws_vpc does not have.
+    Validated on its own: beside the others, its error would make them run twice (batch.py)."""
     doc = json.loads(json.dumps(synth.stack("dev-network")))
     vpc = next(iter(doc["resource"]["aws_vpc"].values()))
     vpc["not_an_argument"] = True
-    (outdir / "stacks" / BROKEN).mkdir()
-    (outdir / "stacks" / BROKEN / "cdk.tf.json").write_text(json.dumps(doc))
-    manifest = json.loads((outdir / "manifest.json").read_text())
-    manifest["stacks"][BROKEN] = {
-        "dependencies": [],
-        "synthesizedStackPath": f"stacks/{BROKEN}/cdk.tf.json",
-        "workingDirectory": f"stacks/{BROKEN}",
-    }
-    (outdir / "manifest.json").write_text(json.dumps(manifest))
+    return write_stacks(outdir, {BROKEN: doc})
 
 
 @pytest.fixture(scope="module")
@@ -77,11 +84,13 @@ def validation(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     if not mirror or not aws:
         pytest.skip("no provider mirror holding hashicorp/aws (PLATFORM_TF_MIRROR or a well-known folder)")
     synth: Synth = request.getfixturevalue("synth")  # only now: a skip costs no synth
-    outdir = tmp_path_factory.mktemp("validate") / "cdktf.out"
-    with_broken_stack(synth, outdir)
+    cache = tmp_path_factory.mktemp("plugin-cache")
     started = time.monotonic()
-    results, used = validate_stacks(outdir, plugin_cache=tmp_path_factory.mktemp("plugin-cache"))
+    results, used = validate_stacks(synth.outdir, plugin_cache=cache)
     seconds = time.monotonic() - started
+    results += validate_stacks(
+        broken_stack(synth, tmp_path_factory.mktemp("broken") / "cdktf.out"), plugin_cache=cache
+    )[0]
     print(f"\nterraform validate of {len(results)} stacks: {seconds:.0f} s")  # shown with -s
     assert used == mirror
     return Validation({r.stack: r for r in results}, mirror, set(content), aws[0][-1], seconds)
@@ -147,3 +156,21 @@ def test_diagnostic_lines_map_to_block_addresses() -> None:
 def test_a_new_provider_is_installed_alone_first() -> None:
     needs = {"a": {"aws"}, "b": {"helm"}, "c": {"aws"}, "d": {"aws", "kubernetes"}, "e": {"helm"}}
     assert warm_up_first(list(needs), needs.__getitem__) == (["a", "b", "d"], ["c", "e"])
+
+
+def test_an_error_in_one_stack_validated_together_hides_none_in_another(validation: Validation, tmp_path: Path) -> None:
+    """Validated together, a stack terraform stops at (a version it is not) keeps it from checking
+    the others: they are run again without it. No provider: the runs take a fraction of a second."""
+    fine = {"terraform": {}, "resource": {"terraform_data": {"d": {"input": "x"}}}}
+    stacks = {
+        "1-stops": {**fine, "terraform": {"required_version": ">= 99.0"}},
+        "dangling": {**fine, "output": {"o": {"value": "${terraform_data.missing.id}"}}},
+        "fine": fine,
+        "imports": {**fine, "import": [{"to": "terraform_data.d", "id": "x"}]},  # root modules only: alone
+    }
+    results, _ = validate_stacks(write_stacks(tmp_path / "cdktf.out", stacks))
+    by_stack = {r.stack: r for r in results}
+    assert by_stack["1-stops"].result == by_stack["dangling"].result == "invalid"
+    assert by_stack["dangling"].diagnostics[0].startswith("dangling: output.o: Reference to undeclared resource")
+    assert by_stack["fine"].result == by_stack["imports"].result == "valid"
+    assert by_stack["fine"].together and not by_stack["imports"].together

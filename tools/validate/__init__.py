@@ -3,10 +3,11 @@
   python -m tools.validate [--outdir cdktf.out] [--json] [--real-providers] [--jobs N]
 
 Each stack is copied to a temporary folder without its backend (validation must
-not touch state). The stacks whose providers the mirror serves are validated in
-one `terraform validate -json`, each as a child module of one root (terraform
-then loads the AWS provider's schema once, not once per stack); the others one
-by one, after `terraform init -backend=false` where a provider must be installed. Result per stack: valid, invalid (one line per error:
+not touch state). The stacks whose providers the mirror serves are validated
+together, each as a child module of one root (terraform then loads the AWS
+provider's schema once, not once per stack: batch.py says when a stack is
+validated alone instead); the others one by one, after
+`terraform init -backend=false` where a provider must be installed. Result per stack: valid, invalid (one line per error:
 stack, resource address, summary) or skipped (with the reason). Exit 0 when no
 stack is invalid (nor skipped, with --require-all), 1 otherwise, 2 when
 nothing can be validated (no terraform CLI, or PLATFORM_TF_MIRROR is no mirror).
@@ -26,15 +27,17 @@ stacks use are rewritten as listed in REWRITES; each applied rewrite is
 reported. Anything else the older provider rejects is a failure.
 
 Parts: versions.py (constraints, REWRITES), mirror.py (the mirror and the CLI
-configuration), run.py (one run over the stacks), diagnostics.py (terraform's
-diagnostics as lines), __main__.py (the command).
+configuration), run.py (one stack's validation), batch.py (stacks validated
+together, and the run over all), diagnostics.py (terraform's diagnostics as
+lines), __main__.py (the command).
 """
 
 from __future__ import annotations
 
+from tools.validate.batch import validate_stacks
 from tools.validate.diagnostics import block_addresses
 from tools.validate.mirror import CannotValidate, find_mirror, mirror_providers, terraform_platform
-from tools.validate.run import StackResult, validate_stacks, warm_up_first
+from tools.validate.run import StackResult, warm_up_first
 from tools.validate.versions import REWRITES, parse_version, satisfies
 
 __all__ = [

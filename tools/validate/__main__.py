@@ -12,8 +12,9 @@ from dataclasses import asdict
 from pathlib import Path
 
 import tools.validate
+from tools.validate.batch import validate_stacks
 from tools.validate.mirror import CannotValidate
-from tools.validate.run import StackResult, validate_stacks
+from tools.validate.run import StackResult
 from tools.validate.versions import REWRITES
 
 

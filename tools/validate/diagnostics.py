@@ -29,8 +29,11 @@ def block_addresses(text: str) -> list[str]:
     return addresses
 
 
-def diagnostic_line(stack: str, diagnostic: dict[str, Any], addresses: list[str]) -> str:
-    address = diagnostic.get("address", "").removeprefix(f"module.{stack}.")  # validated as a child module
+def diagnostic_line(stack: str, diagnostic: dict[str, Any], addresses: list[str], module: str = "") -> str:
+    """`module`: the stack's module name where it was validated as a child module."""
+    address = diagnostic.get("address", "")
+    if module:
+        address = address.removeprefix(f"module.{module}.")
     line = diagnostic.get("range", {}).get("start", {}).get("line")
     if not address and line and 0 < line <= len(addresses):
         address = addresses[line - 1]

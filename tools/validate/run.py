@@ -1,40 +1,28 @@
-"""One validation run: each stack copied without its backend, made fit for the
-provider at hand, then `terraform validate`: the stacks whose providers the
-mirror serves all in one run (each a child module of one root), the others one
-by one (with `init` where a provider must be installed); results per stack."""
+"""One stack's validation: copied without its backend, made fit for the provider
+at hand, then `terraform validate` (and `init` where a provider must be
+installed); its result. batch.py validates several stacks in one run."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from tools.stacks import ordered_stacks
 from tools.validate.diagnostics import block_addresses, diagnostic_line
 from tools.validate.mirror import (
     DEV_OVERRIDES_WARNING,
     INDENT,
-    CannotValidate,
-    find_mirror,
-    mirror_providers,
     mirrored,
     short_source,
-    terraform_env,
-    terraform_platform,
 )
 from tools.validate.versions import REWRITES, Document, Version, satisfies, show_version
-
-ROOT_MODULE = "all-stacks.tf.json"
 
 # --- one run -----------------------------------------------------------------
 
@@ -71,6 +59,7 @@ class Run:
         providers (ns/type) it needs that the mirror does not hold."""
         entry = self.manifest["stacks"][stack]
         folder = self.workdir / stack
+        shutil.rmtree(folder, ignore_errors=True)  # prepared before, for a run together that fell back
         shutil.copytree(self.outdir / entry["workingDirectory"], folder)
         path = self.outdir / entry["synthesizedStackPath"]
         doc: Document = json.loads(path.read_text())
@@ -108,51 +97,6 @@ class Run:
             timeout=900,
             check=False,
         )
-
-    def served_by_mirror(self, stack: str) -> bool:
-        """Every provider of the stack is one the mirror serves in place (no init needed)."""
-        doc = json.loads((self.outdir / self.manifest["stacks"][stack]["synthesizedStackPath"]).read_text())
-        required = doc.get("terraform", {}).get("required_providers", {})
-        return bool(self.mirror) and all(mirrored(r.get("source", n), self.mirror_content) for n, r in required.items())
-
-    def validate_together(self, stacks: list[str]) -> dict[str, StackResult]:
-        """One `terraform validate` for `stacks` (all served by the mirror): each a child
-        module of one root, so terraform loads the provider's schema once (about 4 s of
-        CPU) rather than once per stack. A diagnostic's file names its stack."""
-        started = time.monotonic()
-        results = {stack: StackResult(stack, "valid", 0.0, together=True) for stack in stacks}
-        copies = {stack: self.prepare(stack, results[stack])[0] for stack in stacks}
-        modules = {
-            stack: {"source": f"./{stack}", **dict.fromkeys(json.loads(copy.read_text()).get("variable", {}))}
-            for stack, copy in copies.items()
-        }
-        (self.workdir / ROOT_MODULE).write_text(json.dumps({"module": modules}, indent=INDENT))
-        # What `terraform init` records for local modules (init would also try to install
-        # the providers dev_overrides serves).
-        installed = [{"Key": "", "Source": "", "Dir": "."}] + [
-            {"Key": stack, "Source": f"./{stack}", "Dir": stack} for stack in stacks
-        ]
-        (self.workdir / ".terraform" / "modules").mkdir(parents=True, exist_ok=True)
-        (self.workdir / ".terraform" / "modules" / "modules.json").write_text(json.dumps({"Modules": installed}))
-        run = self.terraform_run(self.workdir, "validate", "-json", "-no-color")
-        try:
-            report = json.loads(run.stdout)
-        except json.JSONDecodeError:  # terraform failed before it could judge the configuration
-            report = {"diagnostics": [{"severity": "error", "summary": "terraform validate failed: " + run.stderr}]}
-        addresses = {stack: block_addresses(copy.read_text()) for stack, copy in copies.items()}
-        for diagnostic in report.get("diagnostics", []):
-            if diagnostic["summary"] == DEV_OVERRIDES_WARNING:
-                continue  # our own doing (cli_config), not the stacks'
-            owner = diagnostic.get("range", {}).get("filename", "").split("/", 1)[0]
-            for stack in [owner] if owner in results else stacks:  # the root's problem is every stack's
-                line = diagnostic_line(stack, diagnostic, addresses[stack] if stack == owner else [])
-                (results[stack].diagnostics if diagnostic["severity"] == "error" else results[stack].warnings).append(
-                    line
-                )
-        seconds = round(time.monotonic() - started, 1)
-        for result in results.values():
-            result.result, result.seconds = ("invalid" if result.diagnostics else "valid"), seconds
-        return results
 
     def validate(self, stack: str) -> StackResult:
         started = time.monotonic()
@@ -216,50 +160,3 @@ def warm_up_first(stacks: list[str], providers: Callable[[str], set[str]]) -> tu
         (first if needs - seen else rest).append(stack)
         seen |= needs
     return first, rest
-
-
-def validate_stacks(
-    outdir: Path,
-    *,
-    real_providers: bool = False,
-    jobs: int = 2,
-    plugin_cache: Path | None = None,
-    progress: Callable[[StackResult], None] | None = None,
-) -> tuple[list[StackResult], Path | None]:
-    """Validates every stack of `outdir`; returns the results in dependency order and the mirror used."""
-    terraform = shutil.which("terraform")
-    if not terraform:
-        raise CannotValidate("no terraform CLI on PATH (Terraform >= 1.10 is needed to validate)")
-    platform = terraform_platform(terraform)
-    mirror = None if real_providers else find_mirror(platform, os.environ)
-    content = mirror_providers(mirror, platform) if mirror else {}
-    manifest = json.loads((outdir / "manifest.json").read_text())
-    stacks = ordered_stacks(manifest)
-
-    def providers(stack: str) -> set[str]:
-        doc = json.loads((outdir / manifest["stacks"][stack]["synthesizedStackPath"]).read_text())
-        return {short_source(r.get("source", n)) for n, r in doc["terraform"].get("required_providers", {}).items()}
-
-    with tempfile.TemporaryDirectory(prefix="platform-validate-") as tmp:
-        workdir = Path(tmp)
-        cache = plugin_cache or workdir / "plugin-cache"
-        cache.mkdir(parents=True, exist_ok=True)
-        env = terraform_env(workdir, mirror, content, platform, cache)
-        run = Run(outdir, manifest, workdir, terraform, mirror, content, env)
-
-        def one(stack: str) -> StackResult:
-            result = run.validate(stack)
-            if progress:
-                progress(result)
-            return result
-
-        together = [stack for stack in stacks if run.served_by_mirror(stack)]
-        results = run.validate_together(together) if together else {}
-        for result in results.values():
-            if progress:
-                progress(result)
-        first, rest = warm_up_first([s for s in stacks if s not in results], providers)
-        results |= {stack: one(stack) for stack in first}
-        with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
-            results |= dict(zip(rest, pool.map(one, rest), strict=True))
-    return [results[stack] for stack in stacks], mirror
