@@ -37,6 +37,8 @@ def load_balancer_controller_values(s: LoadBalancerControllerSettings) -> dict[s
         "region": s.region,
         "vpcId": s.vpc_id,
         "replicaCount": s.replicas,
+        # One replica at most down in a drain: the Service webhook (failurePolicy Fail) keeps answering.
+        "podDisruptionBudget": {"maxUnavailable": 1},
         "serviceAccount": {"create": True, "name": SERVICE_ACCOUNT},
         "ingressClass": ALB_INGRESS_CLASS,
         "createIngressClassResource": True,

@@ -89,6 +89,9 @@ def test_load_balancer_controller_release(synth: Synth, env: str) -> None:
     assert values["serviceAccount"] == {"create": True, "name": "aws-load-balancer-controller"}
     assert values["nodeSelector"]["eks-platform/node-group"] == "system"
     assert values["tolerations"] == [{"key": "CriticalAddonsOnly", "operator": "Exists"}]
+    # Its Service webhook refuses Services while no replica answers: two, and one at most drained.
+    assert values["replicaCount"] == 2 and values["podDisruptionBudget"] == {"maxUnavailable": 1}
+    assert "depends_on" not in release  # first in the stack: the other releases wait for it
     # The VPC travels from the network stack as a cross-stack reference.
     assert values["vpcId"].startswith(f"${{data.terraform_remote_state.cross-stack-reference-input-{env}-network.")
     region = synth.stack(f"{env}-cluster")["provider"]["aws"][0]["region"]

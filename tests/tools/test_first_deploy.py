@@ -177,6 +177,20 @@ def test_releases_racing_the_service_webhook(synth: Synth, tmp_path: Path) -> No
     )
 
 
+def test_a_stack_racing_the_one_with_the_service_webhook(synth: Synth, tmp_path: Path) -> None:
+    out = tmp_path / "cdktf.out"
+    shutil.copytree(synth.outdir, out)
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["stacks"]["dev-apps"]["dependencies"] = ["dev-cluster"]  # in parallel with dev-addons
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    lines = [str(f) for f in check(out) if "[webhooks]" in str(f)]
+    (line,) = lines
+    assert line.startswith("dev-apps: kubernetes_manifest.podinfo_service-web-podinfo_")
+    assert line.endswith(
+        "[webhooks] may create a Service while dev-addons installs its Service webhook: the stacks are not ordered"
+    )
+
+
 def test_objects_racing_their_namespace_and_priority_class(synth: Synth, tmp_path: Path) -> None:
     def edit(doc: Doc) -> None:
         del doc["resource"]["kubernetes_manifest"]["deployment-overprovisioning-placeholder"]["depends_on"]

@@ -20,7 +20,8 @@ person) and checks, per stack and resource, each class of prerequisite:
   `depends_on` in the same stack);
 - webhooks: in the stack that installs the AWS Load Balancer Controller (whose
   webhook refuses every new Service until its pods serve it), every other Helm
-  release and every Service depends on it;
+  release and every Service depends on it, and another stack of the
+  environment that creates them comes after that stack (or before it);
 - node-networking: with VPC CNI custom networking the ENIConfigs come with the
   vpc-cni add-on, and node groups wait for it;
 - iam: a cluster or node group depends on its role's policy attachments (they

@@ -119,12 +119,12 @@ def check_kubernetes_objects(model: Model, stack: str, doc: Doc) -> None:
 
 def check_service_webhooks(model: Model, stack: str, doc: Doc) -> None:
     """In the stack that installs a Service webhook, every other release (charts create
-    Services) and every Service must wait for it; later stacks find it serving."""
+    Services) and every Service must wait for it; another stack of the environment
+    that creates them must come after that stack, or before it."""
+    env, _ = split_stack_name(stack)
     releases = of_kind(doc, "helm_release")
-    hooks = {a for a, b in releases.items() if b.get("chart") in SERVICE_WEBHOOK_CHARTS}
-    if not hooks:
-        return
     services = {a: b for a, b in of_kind(doc, "kubernetes_manifest").items() if b["manifest"]["kind"] == "Service"}
+    hooks = {a for a, b in releases.items() if b.get("chart") in SERVICE_WEBHOOK_CHARTS}
     for address, body in sorted({**releases, **services}.items()):
         for hook in sorted(hooks - {address} - transitive(doc, depends_on(body))):
             model.add(
@@ -132,6 +132,21 @@ def check_service_webhooks(model: Model, stack: str, doc: Doc) -> None:
                 address,
                 "webhooks",
                 f"may create a Service before {hook} serves its Service webhook (failurePolicy Fail): no depends_on",
+            )
+    for other in model.docs:
+        installs = any(
+            b.get("chart") in SERVICE_WEBHOOK_CHARTS for b in of_kind(model.docs[other], "helm_release").values()
+        )
+        if other == stack or split_stack_name(other)[0] != env or not installs:
+            continue
+        if other in model.before(stack) or stack in model.before(other):
+            continue
+        for address in sorted({**releases, **services}):
+            model.add(
+                stack,
+                address,
+                "webhooks",
+                f"may create a Service while {other} installs its Service webhook: the stacks are not ordered",
             )
 
 
