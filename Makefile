@@ -32,7 +32,7 @@ NODE_TOOLS := node_modules/.installed
 PLATFORM_PYPI_URL ?= $(shell p=$(PYTHON); [ -x $(PIPENV_VENV)/bin/python ] && p=$(PIPENV_VENV)/bin/python; $$p -c 'import os; from pip._internal.models.index import PyPI; print(os.environ.get("PIP_INDEX_URL") or PyPI.simple_url)')
 export PLATFORM_PYPI_URL
 
-.PHONY: help setup node-tools synth validate test lint bench ip-plan preflight plan deploy new-env migrate-bootstrap diff graph versions cost require-env clean
+.PHONY: help setup node-tools synth validate test lint bench ip-plan preflight bootstrap plan deploy new-env migrate-bootstrap diff graph versions cost require-env clean
 help:
 	@echo "make synth   set up, synthesize every environment into cdktf.out/, print a summary"
 	@echo "make validate  synthesize, then terraform validate every stack (offline with a provider mirror)"
@@ -41,6 +41,7 @@ help:
 	@echo "make ip-plan IP capacity per environment, AZ and subnet at maximum scale"
 	@echo "make bench   full synth time with lazy vs eager provider loading"
 	@echo "make plan ENV=dev     terraform plan of every stack of ENV (needs AWS credentials, Terraform >= 1.10)"
+	@echo "make bootstrap ENV=dev   preflight, then cdktf deploy of ENV's bootstrap stack (a person, admin credentials)"
 	@echo "make deploy ENV=dev   cdktf deploy of every stack of ENV but bootstrap, in dependency order"
 	@echo "make config-reference   regenerate docs/configuration.md and the env files' JSON Schema"
 	@echo "make new-env NAME=qa CIDR=10.40.0.0/16 [FROM=dev]   a new environment file, and what to create on GitHub"
@@ -127,6 +128,11 @@ plan: preflight
 	  terraform -chdir=cdktf.out/stacks/$$stack init -input=false >/dev/null && \
 	  terraform -chdir=cdktf.out/stacks/$$stack plan -input=false || exit 1; \
 	done
+
+# The one stack a person applies, with admin credentials for the account (docs/operations.md).
+bootstrap: preflight $(NODE_TOOLS)
+	PLATFORM_ENVS=$(ENV) $(PY) main.py
+	$(NODE_ENV) npx cdktf deploy --skip-synth $(ENV)-bootstrap
 
 deploy: preflight $(NODE_TOOLS)
 	PLATFORM_ENVS=$(ENV) $(PY) main.py

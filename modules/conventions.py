@@ -6,6 +6,10 @@ sibling feature, so a name changes in one place."""
 from __future__ import annotations
 
 PROJECT = "eks-platform"  # the Project tag of every resource, the prefix of platform labels
+STACK_TAG = "Stack"  # the tag naming the stack that created a resource (every stack's default tags)
+
+# The account's EC2 Spot service-linked role: E-bootstrap may create it; preflight looks for it.
+SPOT_SERVICE_LINKED_ROLE = "AWSServiceRoleForEC2Spot"
 
 # Subnet tags: the AWS Load Balancer Controller and Karpenter discover subnets by them.
 ELB_ROLE_TAG = "kubernetes.io/role/elb"

@@ -8,7 +8,7 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 from constructs import Construct
 
 from envs import Environment
-from modules.conventions import PROJECT
+from modules.conventions import PROJECT, STACK_TAG
 from modules.state.bucket import state_key_alias
 
 
@@ -48,7 +48,7 @@ class EnvironmentStack(TerraformStack):
                 allowed_account_ids=[env.aws.account_id] if env.aws.account_id else None,
                 default_tags=[
                     AwsProviderDefaultTags(
-                        tags={"Project": PROJECT, "Environment": env.name, "Stack": name, "ManagedBy": "cdktf"}
+                        tags={"Project": PROJECT, "Environment": env.name, STACK_TAG: name, "ManagedBy": "cdktf"}
                     )
                 ],
             )

@@ -1,6 +1,8 @@
-"""Checks before `make plan` / `make deploy` spend a synth: a Terraform CLI new
-enough for S3 native locking, and AWS credentials for the account the
-environment names. One line and exit 2 when something is missing.
+"""Checks before `make bootstrap` / `plan` / `deploy` spend a synth: a Terraform
+CLI new enough for S3 native locking, AWS credentials for the account the
+environment names, and, where the environment creates the account's EC2 Spot
+service-linked role, that the account does not hold one made elsewhere (IAM
+would refuse the bootstrap apply). One line and exit 2 when something is wrong.
 
   python -m tools.preflight ENV
 """
@@ -13,7 +15,8 @@ import shutil
 import subprocess
 import sys
 
-from envs import ConfigError, load_environments
+from envs import ConfigError, Environment, load_environments
+from modules.conventions import PROJECT, SPOT_SERVICE_LINKED_ROLE, STACK_TAG
 
 MINIMUM_TERRAFORM = (1, 10)
 
@@ -48,6 +51,31 @@ def aws_problem(expected_account: str | None) -> str | None:
     return None
 
 
+def spot_role_problem(env: Environment) -> str | None:
+    """The role exists and this environment's bootstrap stack did not create it (its default tags say)."""
+    aws = shutil.which("aws")
+    if not env.aws.create_spot_service_linked_role or aws is None:
+        return None
+    out = subprocess.run(
+        [aws, "iam", "list-role-tags", "--role-name", SPOT_SERVICE_LINKED_ROLE, "--output", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if out.returncode != 0:
+        if "NoSuchEntity" in out.stderr:
+            return None  # absent: the bootstrap stack creates it
+        return f"could not read the tags of {SPOT_SERVICE_LINKED_ROLE} ({' '.join(out.stderr.split())[-200:]})"
+    tags = {t["Key"]: t["Value"] for t in json.loads(out.stdout).get("Tags", [])}
+    if tags.get("Project") == PROJECT and tags.get(STACK_TAG) == f"{env.name}-bootstrap":
+        return None
+    return (
+        f"the account already has {SPOT_SERVICE_LINKED_ROLE}, not created by {env.name}-bootstrap (IAM refuses a "
+        "second): set aws.create_spot_service_linked_role: false"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
@@ -58,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as err:
         print(err, file=sys.stderr)
         return 2
-    problem = terraform_problem() or aws_problem(env.aws.account_id)
+    problem = terraform_problem() or aws_problem(env.aws.account_id) or spot_role_problem(env)
     if problem:
         print(f"preflight {env.name}: {problem}", file=sys.stderr)
         return 2

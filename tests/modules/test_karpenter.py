@@ -112,6 +112,7 @@ def test_spot_service_linked_role(tmp_path_factory: pytest.TempPathFactory) -> N
     spot_service_linked_role(stack, "spot")
     _, role = only(parse(Testing.synth(stack)), "aws_iam_service_linked_role")
     assert role["aws_service_name"] == "spot.amazonaws.com"
+    assert role["lifecycle"] == {"prevent_destroy": True}  # every Spot launch of the account uses it
 
 
 def test_cluster_security_group_tagged_for_discovery(synthesized: str) -> None:

@@ -79,13 +79,63 @@ def test_preflight(
     expected: str,
 ) -> None:
     fake_tool(tmp_path, "terraform", terraform)
-    fake_tool(tmp_path, "aws", json.dumps({"Account": account}))
+    fake_aws(tmp_path, account, role_tags=None)
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setenv("PLATFORM_ENVS_DIR", str(FIXTURE_ENVS))
     code = preflight.main(["prod"])
     err = capsys.readouterr().err
     if expected:
         assert code == 2 and expected in err and len(err.strip().splitlines()) == 1
+    else:
+        assert code == 0 and err == ""
+
+
+def fake_aws(bin_dir: Path, account: str, role_tags: str | None) -> None:
+    """sts get-caller-identity answers `account`; iam list-role-tags the tags, or NoSuchEntity."""
+    tags = (
+        "printf '%s\\n' 'An error occurred (NoSuchEntity) when calling the ListRoleTags operation' >&2; exit 254"
+        if role_tags is None
+        else f"printf '%s\\n' '{role_tags}'; exit 0"
+    )
+    tool = bin_dir / "aws"
+    tool.write_text(
+        f"#!/bin/sh\nif [ \"$1\" = iam ]; then {tags}; fi\nprintf '%s\\n' '{json.dumps({'Account': account})}'\n"
+    )
+    tool.chmod(tool.stat().st_mode | stat.S_IEXEC)
+
+
+def ours(env: str) -> str:
+    return json.dumps(
+        {"Tags": [{"Key": "Project", "Value": "eks-platform"}, {"Key": "Stack", "Value": f"{env}-bootstrap"}]}
+    )
+
+
+@pytest.mark.parametrize(
+    ("role_tags", "expected"),
+    [
+        (None, ""),  # no role yet: the bootstrap stack creates it
+        (ours("prod"), ""),  # the one prod's bootstrap created
+        (json.dumps({"Tags": []}), "already has AWSServiceRoleForEC2Spot, not created by prod-bootstrap"),
+        (ours("staging"), "already has AWSServiceRoleForEC2Spot, not created by prod-bootstrap"),
+    ],
+    ids=["absent", "ours", "made by the console", "another environment's"],
+)
+def test_preflight_refuses_a_second_spot_role(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    role_tags: str | None,
+    expected: str,
+) -> None:
+    fake_tool(tmp_path, "terraform", '{"terraform_version": "1.11.4"}')
+    fake_aws(tmp_path, "333333333333", role_tags)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("PLATFORM_ENVS_DIR", str(FIXTURE_ENVS))  # prod creates the role
+    code = preflight.main(["prod"])
+    err = capsys.readouterr().err
+    if expected:
+        assert code == 2 and expected in err and "create_spot_service_linked_role: false" in err
+        assert len(err.strip().splitlines()) == 1
     else:
         assert code == 0 and err == ""
 
