@@ -35,6 +35,8 @@ class VpaRecommenderSettings:
 
     cpu_request: str = "50m"
     """CPU the recommender requests. Default: 50m."""
+    cpu_limit: str = "200m"
+    """CPU it may use: its loop is periodic and light. Default: 200m."""
     memory: str = "500Mi"
     """Memory it requests and may use (request = limit: its histograms grow with the pods it
     watches, and an OOM kill loses nothing but time). Default: 500Mi."""
@@ -53,7 +55,8 @@ def vpa_recommender_values(s: VpaRecommenderSettings) -> dict[str, Any]:
             "securityContext": container_security_context(),
             "resources": {
                 "requests": {"cpu": s.cpu_request, "memory": s.memory},
-                "limits": {"memory": s.memory},
+                # Written out: Helm merges these into the chart's defaults, which limit CPU to 200m.
+                "limits": {"cpu": s.cpu_limit, "memory": s.memory},
             },
             "nodeSelector": {SYSTEM_NODE_LABEL[0]: SYSTEM_NODE_LABEL[1]},
             "tolerations": [{"key": CRITICAL_ADDONS_TAINT, "operator": "Exists"}],

@@ -219,7 +219,10 @@ def test_vpa_recommender_only_advises_from_the_system_nodes() -> None:
     recommender = values["recommender"]
     assert recommender["nodeSelector"] == {"eks-platform/node-group": "system"}
     assert recommender["tolerations"] == [{"key": "CriticalAddonsOnly", "operator": "Exists"}]
-    assert recommender["resources"] == {"requests": {"cpu": "50m", "memory": "1Gi"}, "limits": {"memory": "1Gi"}}
+    assert recommender["resources"] == {
+        "requests": {"cpu": "50m", "memory": "1Gi"},
+        "limits": {"cpu": "200m", "memory": "1Gi"},
+    }
     assert recommender["extraArgs"] == {"v": "2"}
     security = recommender["securityContext"]
     assert security["readOnlyRootFilesystem"] is True and security["allowPrivilegeEscalation"] is False
