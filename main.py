@@ -15,6 +15,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from modules.base.provider_loading import enable_lazy_providers
@@ -53,9 +54,11 @@ def _keep_other_environments(old: Path, new: Path, synthesized: set[str]) -> Non
     (new / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
 
 
-def synth(outdir: Path) -> int:
+def synth(outdir: Path, environ: Mapping[str, str] | None = None) -> int:
+    """`environ`: the PLATFORM_ settings (default: the process environment)."""
+    environ = os.environ if environ is None else environ
     try:
-        environments = load_environments()
+        environments = load_environments(environ)
     except ConfigError as err:
         print(err, file=sys.stderr)
         return 1
@@ -74,7 +77,7 @@ def synth(outdir: Path) -> int:
             for violation in platform.rules.violations:
                 print(violation, file=sys.stderr)
             return 1
-        if os.environ.get("PLATFORM_ENVS"):
+        if environ.get("PLATFORM_ENVS"):
             _keep_other_environments(outdir, staging, {env.name for env in environments})
         _replace_dir(staging, outdir)
     finally:

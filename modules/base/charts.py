@@ -4,9 +4,10 @@ waited for). The charts and their versions are pinned in planning/pins.py."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from cdktf import ITerraformDependable
 from cdktf_cdktf_provider_helm.release import Release
 from constructs import Construct
 
@@ -14,8 +15,16 @@ from planning.pins import Chart
 
 
 def helm_release(
-    scope: Construct, id_: str, chart: Chart, namespace: str, values: Mapping[str, Any], **extra: Any
+    scope: Construct,
+    id_: str,
+    chart: Chart,
+    namespace: str,
+    values: Mapping[str, Any],
+    *,
+    after: Sequence[ITerraformDependable] = (),
+    **extra: Any,
 ) -> Release:
+    """`after`: what the release waits for (its depends_on)."""
     return Release(
         scope,
         id_,
@@ -28,5 +37,6 @@ def helm_release(
         atomic=True,
         cleanup_on_fail=True,
         wait=True,
+        depends_on=list(after) or None,
         **extra,
     )

@@ -62,7 +62,7 @@ class KarpenterController(Construct):
         super().__init__(scope, id_)
         # CRDs in their own release, so `helm upgrade` updates them (Helm never
         # upgrades a chart's crds/ folder); upgrade this one first.
-        self.crds = helm_release(self, "crds", KARPENTER_CRD, NAMESPACE, {}, depends_on=list(after) or None)
+        self.crds = helm_release(self, "crds", KARPENTER_CRD, NAMESPACE, {}, after=after)
         self.controller = helm_release(
-            self, "controller", KARPENTER, NAMESPACE, karpenter_values(settings), skip_crds=True, depends_on=[self.crds]
+            self, "controller", KARPENTER, NAMESPACE, karpenter_values(settings), skip_crds=True, after=[self.crds]
         )

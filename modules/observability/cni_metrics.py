@@ -61,7 +61,7 @@ def cni_metrics_helper_release(
         CNI_METRICS_HELPER,
         NAMESPACE,
         helper_values(cluster_name, region),
-        depends_on=list(after) or None,
+        after=after,
     )
 
 

@@ -75,4 +75,4 @@ def vpa_recommender_release(
     after: Sequence[ITerraformDependable] = (),
 ) -> Release:
     values = vpa_recommender_values(settings or VpaRecommenderSettings())
-    return helm_release(scope, "vpa", VPA, NAMESPACE, values, depends_on=list(after) or None)
+    return helm_release(scope, "vpa", VPA, NAMESPACE, values, after=after)

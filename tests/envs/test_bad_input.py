@@ -8,7 +8,6 @@ import io
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,27 +25,14 @@ class Result:
     stderr: str
 
 
-@contextlib.contextmanager
-def environment(**values: str) -> Iterator[None]:
-    """os.environ without the caller's PLATFORM_ settings, plus `values`; restored after."""
-    saved = dict(os.environ)
-    try:
-        for key in [k for k in os.environ if k.startswith("PLATFORM_")]:
-            del os.environ[key]
-        os.environ.update(values)
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
 def run_main(envs_dir: Path, outdir: Path, **extra_env: str) -> Result:
-    """main.py's synth in this process: what `python main.py` prints and returns, without
-    an interpreter start per case. An exception escaping it (a traceback on the command
-    line) fails the test; test_the_command_line_* runs the real command once."""
+    """main.py's synth in this process, with only these settings: what `python main.py`
+    prints and returns, without an interpreter start per case. An exception escaping
+    it (a traceback on the command line) fails the test; test_the_command_line_* runs
+    the real command once."""
     stderr = io.StringIO()
-    with environment(PLATFORM_ENVS_DIR=str(envs_dir), **extra_env), contextlib.redirect_stderr(stderr):
-        returncode = synth(outdir)
+    with contextlib.redirect_stderr(stderr):
+        returncode = synth(outdir, {"PLATFORM_ENVS_DIR": str(envs_dir), **extra_env})
     return Result(returncode, stderr.getvalue())
 
 

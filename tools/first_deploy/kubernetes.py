@@ -117,6 +117,10 @@ def check_kubernetes_objects(model: Model, stack: str, doc: Doc) -> None:
             model.add(stack, address, "namespaces", f"Namespace {namespace} does not exist before it (no depends_on)")
 
 
+def webhook_releases(doc: Doc) -> set[str]:
+    return {a for a, b in of_kind(doc, "helm_release").items() if b.get("chart") in SERVICE_WEBHOOK_CHARTS}
+
+
 def check_service_webhooks(model: Model, stack: str, doc: Doc) -> None:
     """In the stack that installs a Service webhook, every other release (charts create
     Services) and every Service must wait for it; another stack of the environment
@@ -124,7 +128,7 @@ def check_service_webhooks(model: Model, stack: str, doc: Doc) -> None:
     env, _ = split_stack_name(stack)
     releases = of_kind(doc, "helm_release")
     services = {a: b for a, b in of_kind(doc, "kubernetes_manifest").items() if b["manifest"]["kind"] == "Service"}
-    hooks = {a for a, b in releases.items() if b.get("chart") in SERVICE_WEBHOOK_CHARTS}
+    hooks = webhook_releases(doc)
     for address, body in sorted({**releases, **services}.items()):
         for hook in sorted(hooks - {address} - transitive(doc, depends_on(body))):
             model.add(
@@ -134,10 +138,7 @@ def check_service_webhooks(model: Model, stack: str, doc: Doc) -> None:
                 f"may create a Service before {hook} serves its Service webhook (failurePolicy Fail): no depends_on",
             )
     for other in model.docs:
-        installs = any(
-            b.get("chart") in SERVICE_WEBHOOK_CHARTS for b in of_kind(model.docs[other], "helm_release").values()
-        )
-        if other == stack or split_stack_name(other)[0] != env or not installs:
+        if other == stack or split_stack_name(other)[0] != env or not webhook_releases(model.docs[other]):
             continue
         if other in model.before(stack) or stack in model.before(other):
             continue

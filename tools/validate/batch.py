@@ -91,23 +91,22 @@ def _run_together(run: Run, stacks: list[str], copies: dict[str, Path], results:
     return True
 
 
-def validate_together(run: Run, stacks: list[str]) -> tuple[dict[str, StackResult], list[str]]:
-    """Results of the stacks validated together, and the stacks left to validate alone."""
+def validate_together(run: Run, stacks: list[str]) -> dict[str, StackResult]:
+    """Results of the stacks validated together; the others are left to validate alone."""
     started = time.monotonic()
     results = {stack: StackResult(stack, "valid", 0.0, together=True) for stack in stacks}
     copies = {stack: run.prepare(stack, results[stack])[0] for stack in stacks}
-    remaining = list(stacks)
-    while remaining:
-        if not _run_together(run, remaining, copies, results):
-            break
-        failed = [stack for stack in remaining if results[stack].diagnostics]
-        remaining = [stack for stack in remaining if stack not in failed]
-        if not failed:
-            remaining = []
+    unchecked = list(stacks)
+    while unchecked:
+        if not _run_together(run, unchecked, copies, results):
+            break  # an error that names no stack: the unchecked ones go alone
+        clean = [stack for stack in unchecked if not results[stack].diagnostics]
+        # A run without errors checked them all; after one, the clean ones again, without it.
+        unchecked = [] if clean == unchecked else clean
     seconds = round(time.monotonic() - started, 1)
     for result in results.values():
         result.result, result.seconds = ("invalid" if result.diagnostics else "valid"), seconds
-    return {s: r for s, r in results.items() if s not in remaining}, remaining
+    return {s: r for s, r in results.items() if s not in unchecked}
 
 
 def validate_stacks(
@@ -149,7 +148,7 @@ def validate_stacks(
             return result
 
         together = [s for s in stacks if served_by_mirror(run, docs[s]) and not root_only(docs[s])]
-        results, alone = validate_together(run, together) if together else ({}, [])
+        results = validate_together(run, together) if together else {}
         for result in results.values():
             if progress:
                 progress(result)
@@ -157,5 +156,4 @@ def validate_stacks(
         results |= {stack: one(stack) for stack in first}
         with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
             results |= dict(zip(rest, pool.map(one, rest), strict=True))
-        assert set(alone) <= set(results)
     return [results[stack] for stack in stacks], mirror
